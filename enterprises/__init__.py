@@ -1,0 +1,1 @@
+"""The enterprise registry: districts, industries, spectra, enterprises and their members."""

@@ -1,0 +1,77 @@
+"""Row scope for registry models: who may see which rows (DESIGN §6)."""
+
+from django.db import models
+
+from portal.roles import Role
+
+
+class ReferenceQuerySet(models.QuerySet):
+    """Districts, industries and spectra: reference data every signed-in user may read."""
+
+    def visible_to(self, user):
+        return self.all() if user.is_authenticated and user.is_active else self.none()
+
+
+def jurisdiction_paths(user) -> list[str]:
+    from .models import Jurisdiction
+
+    return list(
+        Jurisdiction.objects.filter(user=user).values_list("district__path", flat=True)
+    )
+
+
+def district_path_q(paths: list[str], field: str = "district__path") -> models.Q:
+    query = models.Q(pk__in=[])
+    for path in paths:
+        query |= models.Q(**{f"{field}__startswith": path})
+    return query
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Members see their enterprises; liaisons those assigned to them directly or through
+        their spectrum while the assignment is active; officers those in their districts;
+        administrators and inspectors all."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.sees_everything:
+            return self.all()
+        scope = models.Q(pk__in=[])
+        if user.has_role(Role.ENTERPRISE):
+            scope |= models.Q(memberships__user=user)
+        if user.has_role(Role.LIAISON):
+            from liaisons.models import Assignment
+
+            active = Assignment.objects.filter(official=user).active()
+            scope |= models.Q(pk__in=active.exclude(enterprise=None).values("enterprise"))
+            scope |= models.Q(spectrum__in=active.exclude(spectrum=None).values("spectrum"))
+        if user.has_role(Role.LABOR_OFFICER, Role.SUPPLY_OFFICER):
+            scope |= district_path_q(jurisdiction_paths(user))
+        # A membership join can repeat rows; filtering by primary key keeps them single.
+        return self.filter(pk__in=self.model.objects.filter(scope).values("pk"))
+
+    def search(self, text: str):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(models.Q(name__icontains=text) | models.Q(credit_code__istartswith=text))
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.sees_everything:
+            return self.all()
+        from .models import Enterprise
+
+        return self.filter(enterprise__in=Enterprise.objects.visible_to(user))
+
+
+class JurisdictionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.sees_everything:
+            return self.all()
+        return self.filter(user=user)

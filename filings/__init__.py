@@ -1,0 +1,1 @@
+"""Resumption filing against the negative list (备案制)."""

@@ -1,0 +1,1 @@
+"""Who serves which enterprises, and what they did for them."""

@@ -1,0 +1,37 @@
+"""OpenAPI generation that knows our read/write serializer split and conditional requests."""
+
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import OpenApiParameter
+
+
+class AutoSchema(BaseAutoSchema):
+    def _write_action(self) -> bool:
+        return getattr(self.view, "action", None) in {"create", "update", "partial_update"}
+
+    def get_request_serializer(self):
+        write = getattr(self.view, "write_serializer_class", None)
+        if write is not None and self._write_action():
+            return write()
+        return super().get_request_serializer()
+
+    def get_response_serializers(self):
+        read = getattr(self.view, "read_serializer_class", None)
+        if read is not None and self._write_action():
+            return read()
+        return super().get_response_serializers()
+
+    def get_override_parameters(self):
+        params = super().get_override_parameters()
+        if getattr(self.view, "read_serializer_class", None) is None:
+            return params
+        if getattr(self.view, "action", None) in {"update", "partial_update"}:
+            params.append(OpenApiParameter(
+                "If-Match", str, OpenApiParameter.HEADER, required=True,
+                description="The ETag (version) you last read; 428 without it, 412 when stale.",
+            ))
+        if getattr(self.view, "action", None) == "destroy":
+            params.append(OpenApiParameter(
+                "If-Match", str, OpenApiParameter.HEADER, required=False,
+                description="Optional ETag; 412 when stale.",
+            ))
+        return params

@@ -1,0 +1,23 @@
+"""Serializer bases: reads render the shared representation, writes only check shapes."""
+
+from rest_framework import serializers
+
+
+class RepresentationSerializer(serializers.Serializer):
+    """Read serializer whose output is the model's representation function.
+
+    Declared fields document the shape for OpenAPI; the output comes from `represent`, the
+    same function the journal stores, so the API and the sync feed never disagree.
+    """
+
+    represent = None
+
+    def to_representation(self, instance):
+        return type(self).represent(instance)
+
+
+class TrackedFieldsMixin(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)

@@ -1,0 +1,22 @@
+"""The API root: every resource of /api/v1/ is registered on this one router."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from enterprises.api import views as enterprise_views
+from liaisons.api import views as liaison_views
+
+from . import views
+
+router = DefaultRouter()
+router.register("districts", enterprise_views.DistrictViewSet, basename="district")
+router.register("industries", enterprise_views.IndustryViewSet, basename="industry")
+router.register("spectra", enterprise_views.SpectrumViewSet, basename="spectrum")
+router.register("enterprises", enterprise_views.EnterpriseViewSet, basename="enterprise")
+router.register("memberships", enterprise_views.MembershipViewSet, basename="membership")
+router.register("assignments", liaison_views.AssignmentViewSet, basename="assignment")
+
+urlpatterns = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]

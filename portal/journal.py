@@ -1,0 +1,375 @@
+"""The journal: the append-only, hash-chained log of every tracked change (DESIGN §4).
+
+Services call `record()` (or `append()` for many changes) last in their transaction. One
+log serves both the discipline inspectors (audit, verification) and the mobile clients
+(the `changes` feed), so it holds each object's API representation, personal data masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Max, Model
+from django.utils import timezone
+
+from . import context
+from .models import JournalAnchor, JournalEntry
+
+GENESIS_HASH = "0" * 64
+# Fields every object carries that move on each change; a diff of them says nothing.
+_QUIET_FIELDS = frozenset({"version", "updated_at"})
+# pg_advisory_xact_lock key: "JRNL" in ASCII. Serialises appends until commit.
+_LOCK_KEY = 0x4A524E4C
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """How one model appears in the journal."""
+
+    model: type[Model]
+    represent: Callable[[Model], dict]
+    scope: Callable[[Model], tuple[int | None, str]]
+    masks: dict[str, Callable] = field(default_factory=dict)
+    queryset: Callable | None = None
+
+    @property
+    def object_type(self) -> str:
+        return self.model._meta.label_lower
+
+    def objects(self):
+        return self.queryset() if self.queryset else self.model._default_manager.all()
+
+
+_registry: dict[str, Tracked] = {}
+
+
+def register(model, *, represent, scope, masks=None, queryset=None) -> None:
+    """Declare a tracked model: its API representation and its scope (enterprise, district)."""
+    spec = Tracked(model, represent, scope, dict(masks or {}), queryset)
+    _registry[spec.object_type] = spec
+
+
+def tracked_types() -> dict[str, Tracked]:
+    return dict(_registry)
+
+
+def spec_for(obj_or_model) -> Tracked:
+    label = obj_or_model._meta.label_lower
+    try:
+        return _registry[label]
+    except KeyError:
+        raise LookupError(f"{label} is not registered with the journal") from None
+
+
+def to_json(value):
+    """Normalise to plain JSON types exactly as the database will give them back."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def represent(obj) -> dict:
+    """The object's API representation as plain JSON, unmasked."""
+    return to_json(spec_for(obj).represent(obj))
+
+
+def mask(obj, data: dict) -> dict:
+    """A copy of `data` (a representation of `obj`) with personal fields masked."""
+    masked = dict(data)
+    for name, masker in spec_for(obj).masks.items():
+        if name in masked:
+            masked[name] = masker(masked[name])
+    return masked
+
+
+def snapshot(obj) -> dict:
+    """The object's journal data: its API representation with personal data masked."""
+    return mask(obj, represent(obj))
+
+
+def diff(before: dict | None, after: dict) -> dict:
+    if before is None:
+        return {}
+    keys = (before.keys() | after.keys()) - _QUIET_FIELDS
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(keys)
+        if before.get(key) != after.get(key)
+    }
+
+
+def canonical(fields: dict) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _hashed_fields(seq, at, actor_id, actor_label, ip, request_id, action, object_type,
+                   object_id, enterprise_id, district, op, data, changes, prev_hash) -> dict:
+    return {
+        "seq": seq,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "ip": ip,
+        "request_id": request_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "enterprise_id": enterprise_id,
+        "district": district,
+        "op": op,
+        "data": data,
+        "changes": changes,
+        "prev_hash": prev_hash,
+    }
+
+
+# The column order of _hashed_fields, as read back for verification.
+HASHED_COLUMNS = (
+    "seq", "at", "actor_id", "actor_label", "ip", "request_id", "action", "object_type",
+    "object_id", "enterprise_id", "district", "op", "data", "changes", "prev_hash",
+)
+
+
+def entry_hash(entry: JournalEntry) -> str:
+    values = [getattr(entry, column) for column in HASHED_COLUMNS]
+    return hashlib.sha256(canonical(_hashed_fields(*values))).hexdigest()
+
+
+@dataclass
+class Change:
+    """One change to append: the object, what happened, and its data before (for the diff)."""
+
+    obj: Model
+    action: str
+    op: str = JournalEntry.Op.UPSERT
+    before: dict | None = None
+    object_id: str | None = None
+    data: dict | None = None
+    scope: tuple[int | None, str] | None = None
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    name = getattr(actor, "display_name", "") or ""
+    return f"{actor.get_username()} ({name})" if name else actor.get_username()
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    # SQLite: the transaction began IMMEDIATE and already holds the database's write lock.
+
+
+def append(changes: Sequence[Change], *, actor) -> list[JournalEntry]:
+    """Append entries for `changes`, in order, inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("journal.append() must run inside the service's transaction")
+    if not changes:
+        return []
+    ctx = context.current()
+    label = actor_label(actor)
+    actor_id = actor.pk if actor is not None else None
+    prepared = []
+    for change in changes:
+        spec = spec_for(change.obj)
+        data = change.data if change.data is not None else snapshot(change.obj)
+        enterprise_id, district = change.scope or spec.scope(change.obj)
+        object_id = change.object_id if change.object_id is not None else str(change.obj.pk)
+        prepared.append((change, spec.object_type, object_id, data, enterprise_id, district or ""))
+
+    _lock()
+    head = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = head if head else (0, GENESIS_HASH)
+    at = timezone.now()
+    entries = []
+    for change, object_type, object_id, data, enterprise_id, district in prepared:
+        seq += 1
+        changes_ = {} if change.op == JournalEntry.Op.DELETE else diff(change.before, data)
+        fields = _hashed_fields(
+            seq, at, actor_id, label, ctx.ip, ctx.request_id, change.action, object_type,
+            object_id, enterprise_id, district, change.op, data, changes_, prev_hash,
+        )
+        digest = hashlib.sha256(canonical(fields)).hexdigest()
+        entries.append(
+            JournalEntry(
+                seq=seq, at=at, actor_id=actor_id, actor_label=label, ip=ctx.ip,
+                request_id=ctx.request_id, action=change.action, object_type=object_type,
+                object_id=object_id, enterprise_id=enterprise_id, district=district,
+                op=change.op, data=data, changes=changes_, prev_hash=prev_hash, hash=digest,
+            )
+        )
+        prev_hash = digest
+    JournalEntry.objects.bulk_create(entries, batch_size=1000)
+    return entries
+
+
+def record(obj, *, action: str, actor, op: str = JournalEntry.Op.UPSERT,
+           before: dict | None = None, object_id: str | None = None,
+           data: dict | None = None, scope: tuple | None = None) -> JournalEntry:
+    """Append one entry for `obj`. For a deletion pass the id, data and scope it had."""
+    change = Change(obj, action, op, before, object_id, data, scope)
+    return append([change], actor=actor)[0]
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    kind: str
+    message: str
+    seq: int | None = None
+    object_type: str = ""
+    object_id: str = ""
+
+    def __str__(self):
+        where = f"seq {self.seq}: " if self.seq is not None else ""
+        if self.object_type:
+            where += f"{self.object_type}:{self.object_id}: "
+        return f"{self.kind}: {where}{self.message}"
+
+
+@dataclass
+class Verification:
+    entries: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+    objects: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _rows(batch: int) -> Iterator[tuple]:
+    """Every entry in seq order, read in keyset pages so memory stays flat."""
+    after = None
+    columns = (*HASHED_COLUMNS, "hash")
+    while True:
+        page = JournalEntry.objects.order_by("seq")
+        if after is not None:
+            page = page.filter(seq__gt=after)
+        rows = list(page.values_list(*columns)[:batch])
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1][0]
+
+
+def verify_chain(result: Verification, *, batch: int = 5000) -> None:
+    """Walk the chain; stop at the first entry that is out of place or altered."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    for row in _rows(batch):
+        seq, stored_hash = row[0], row[-1]
+        if seq != expected_seq:
+            kind = "gap" if seq > expected_seq else "reordered"
+            result.problems.append(
+                Problem(kind, f"expected seq {expected_seq}, found {seq}", seq=expected_seq)
+            )
+            return
+        if row[14] != prev_hash:
+            result.problems.append(
+                Problem("broken link", "prev_hash does not match the previous entry", seq=seq)
+            )
+            return
+        digest = hashlib.sha256(canonical(_hashed_fields(*row[:-1]))).hexdigest()
+        if digest != stored_hash:
+            result.problems.append(Problem("altered", "content does not match its hash", seq=seq))
+            return
+        prev_hash = stored_hash
+        expected_seq += 1
+        result.entries += 1
+    result.head_seq = expected_seq - 1
+    result.head_hash = prev_hash
+
+
+def verify_anchors(result: Verification) -> None:
+    """Every recorded head must still be in the chain with the same hash."""
+    anchors = list(JournalAnchor.objects.order_by("seq").values_list("seq", "hash"))
+    stored = dict(
+        JournalEntry.objects.filter(seq__in=[seq for seq, _h in anchors]).values_list("seq", "hash")
+    )
+    for seq, digest in anchors:
+        if stored.get(seq) != digest:
+            result.problems.append(
+                Problem("anchor mismatch", "the chain no longer holds an anchored head", seq=seq)
+            )
+            return
+
+
+def _latest_entries(object_type: str) -> dict[str, tuple[int, str, dict]]:
+    last = (
+        JournalEntry.objects.filter(object_type=object_type)
+        .values("object_id")
+        .annotate(last=Max("seq"))
+        .values_list("last", flat=True)
+    )
+    rows = JournalEntry.objects.filter(seq__in=last).values_list("object_id", "seq", "op", "data")
+    return {object_id: (seq, op, data) for object_id, seq, op, data in rows.iterator(2000)}
+
+
+def reconcile(result: Verification) -> None:
+    """Each tracked object as it is now must equal its latest entry's data.
+
+    Fields added to a representation after an entry was written are not compared, so a
+    new API field does not turn the whole history red.
+    """
+    for object_type, spec in sorted(_registry.items()):
+        latest = _latest_entries(object_type)
+        for obj in spec.objects().iterator(chunk_size=2000):
+            result.objects += 1
+            key = str(obj.pk)
+            entry = latest.pop(key, None)
+            if entry is None:
+                result.problems.append(Problem(
+                    "unjournaled", "exists but was never journaled",
+                    object_type=object_type, object_id=key,
+                ))
+                continue
+            seq, op, data = entry
+            if op == JournalEntry.Op.DELETE:
+                result.problems.append(Problem(
+                    "reappeared", "journaled as deleted but exists", seq=seq,
+                    object_type=object_type, object_id=key,
+                ))
+                continue
+            now = snapshot(obj)
+            changed = sorted(k for k in data.keys() & now.keys() if data[k] != now[k])
+            if changed:
+                result.problems.append(Problem(
+                    "changed outside services",
+                    "differs from its latest entry in " + ", ".join(changed),
+                    seq=seq, object_type=object_type, object_id=key,
+                ))
+        for key, (seq, op, _data) in sorted(latest.items()):
+            if op != JournalEntry.Op.DELETE:
+                result.problems.append(Problem(
+                    "deleted outside services", "journaled but no longer exists", seq=seq,
+                    object_type=object_type, object_id=key,
+                ))
+
+
+def verify(*, objects: bool = True) -> Verification:
+    result = Verification()
+    verify_chain(result)
+    verify_anchors(result)
+    if objects:
+        reconcile(result)
+    return result
+
+
+@transaction.atomic
+def anchor() -> JournalAnchor | None:
+    """Record the current head outside the journal table."""
+    head = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    if head is None:
+        return None
+    return JournalAnchor.objects.create(seq=head[0], hash=head[1])

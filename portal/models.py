@@ -1,0 +1,133 @@
+"""Accounts, the journal (audit trail and sync feed) and the base class of tracked objects."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+
+class User(AbstractUser):
+    """A person who signs in: enterprise staff or an official. Roles are Django groups."""
+
+    display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    phone = models.CharField(_("mobile number"), max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        if not self.is_active:
+            return frozenset()
+        names = set(self.groups.values_list("name", flat=True))
+        if self.is_superuser:
+            names.add(Role.ADMIN)
+        return frozenset(names)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def sees_everything(self) -> bool:
+        """Administrators and discipline inspectors read every registry row."""
+        return self.has_role(Role.ADMIN, Role.INSPECTOR)
+
+
+class TrackedModel(models.Model):
+    """Base of every object whose changes go through services into the journal.
+
+    `version` grows by one on every change and is the API's ETag, so an offline client
+    can never overwrite a change it has not seen.
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class JournalQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Journal entries are append-only.")
+
+    def delete(self):
+        raise PermissionError("Journal entries are append-only.")
+
+
+class JournalEntry(models.Model):
+    """One append-only, hash-chained record of a change (DESIGN §4).
+
+    `seq` is gap-free and increases in commit order; `hash` is SHA-256 over the canonical
+    JSON of every other field, including `prev_hash`, so any edit breaks the chain.
+    """
+
+    class Op(models.TextChoices):
+        UPSERT = "upsert", _("create or update")
+        DELETE = "delete", _("delete")
+
+    seq = models.BigIntegerField(_("sequence"), primary_key=True)
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_constraint=False, verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=160, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    action = models.CharField(_("action"), max_length=100)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    enterprise_id = models.BigIntegerField(_("enterprise"), null=True, blank=True)
+    district = models.CharField(_("district"), max_length=12, blank=True)
+    op = models.CharField(_("operation"), max_length=6, choices=Op.choices)
+    data = models.JSONField(_("data"), default=dict)
+    changes = models.JSONField(_("changes"), default=dict)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    objects = JournalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"], name="journal_object_idx"),
+            models.Index(fields=["enterprise_id", "seq"], name="journal_enterprise_idx"),
+            models.Index(fields=["at"], name="journal_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Journal entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Journal entries are append-only.")
+
+
+class JournalAnchor(models.Model):
+    """The journal's head hash recorded outside its table, so a rewritten chain shows."""
+
+    seq = models.BigIntegerField(_("sequence"))
+    hash = models.CharField(_("hash"), max_length=64)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journal anchor")
+        verbose_name_plural = _("journal anchors")
+        ordering = ["-seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:12]}"

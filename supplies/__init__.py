@@ -1,0 +1,1 @@
+"""Protective supplies: items, warehouses, the stock ledger and requests."""

@@ -1,0 +1,1 @@
+"""Workers, labour demand, chartered trips and commuting passes."""
