@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_industries(sender, using="default", **kwargs):
+    """Reload the industry classification if a flush emptied it (migrations load it once)."""
+    from .models import Industry
+    from .reference import load_industries
+
+    if not Industry.objects.using(using).exists():
+        load_industries(Industry)
 
 
 class EnterprisesConfig(AppConfig):
@@ -7,6 +17,8 @@ class EnterprisesConfig(AppConfig):
     verbose_name = _("Enterprise registry")
 
     def ready(self):
+        post_migrate.connect(_ensure_industries, sender=self, dispatch_uid="enterprises.industries")
+
         from portal import journal
         from portal.masking import mask_phone
 

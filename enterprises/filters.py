@@ -11,7 +11,7 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         method="filter_district", label=_("district code (includes everything below it)")
     )
     industry = django_filters.CharFilter(
-        field_name="industry_id", lookup_expr="startswith", label=_("industry code prefix")
+        field_name="industry__code", lookup_expr="startswith", label=_("industry code prefix")
     )
     spectrum = django_filters.NumberFilter(field_name="spectrum_id", label=_("spectrum"))
     is_key_project = django_filters.BooleanFilter(label=_("key project"))

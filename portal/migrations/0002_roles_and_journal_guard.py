@@ -20,12 +20,12 @@ DROP FUNCTION IF EXISTS portal_journal_append_only();
 
 def guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GUARD)
+        schema_editor.execute(GUARD, params=None)
 
 
 def unguard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(UNGUARD)
+        schema_editor.execute(UNGUARD, params=None)
 
 
 def roles(apps, schema_editor):

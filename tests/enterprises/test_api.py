@@ -144,10 +144,10 @@ def test_filters_by_district_industry_prefix_and_search(client_for, django_asser
     assert ids("?district=330100") == [a.pk, b.pk]
     assert ids("?industry=59") == [a.pk]
     assert ids("?search=宇培") == [a.pk]
-    assert ids(f"?search={b.credit_code[:10]}") == [b.pk]
+    assert ids(f"?search={b.credit_code.lower()}") == [b.pk]
     for _ in range(20):
         factories.enterprise(actor=admin)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # token, perms (2), roles, page
         assert len(ids("?page_size=50")) == 22
 
 
