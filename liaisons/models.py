@@ -63,6 +63,8 @@ class Assignment(TrackedModel):
         return f"{self.official} → {self.spectrum or self.enterprise}"
 
     def clean(self):
+        if bool(self.spectrum_id) == bool(self.enterprise_id):
+            raise ValidationError(_("Assign either a spectrum or an enterprise, not both."))
         errors = {}
         if self.kind == self.Kind.FAMILY_LIAISON and self.enterprise_id:
             errors["enterprise"] = _("A family liaison serves a spectrum, not one enterprise.")
