@@ -1,11 +1,23 @@
 """Admin for the registry: scoped by visible_to, every write through the services."""
 
+import csv
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.urls import path, reverse
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from portal.admin import TrackedAdmin
+from portal.roles import Role
 
 from . import services
 from .models import District, Enterprise, Industry, Jurisdiction, Membership, Spectrum
+from .resources import EnterpriseResource
+
+# The session key under which the last import's errors wait to be downloaded.
+IMPORT_ERRORS_SESSION_KEY = "enterprise_import_errors"
 
 
 @admin.register(District)
@@ -85,7 +97,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(TrackedAdmin):
+class EnterpriseAdmin(ImportExportMixin, TrackedAdmin):
+    """Enterprises; import goes through `enterprise_import` (all rows or none, journaled)."""
+
     list_display = (
         "name", "credit_code", "district", "industry", "spectrum", "employee_count",
         "is_key_project",
@@ -96,6 +110,12 @@ class EnterpriseAdmin(TrackedAdmin):
     autocomplete_fields = ("industry", "district", "spectrum")
     inlines = [MembershipInline]
     show_full_result_count = False
+    resource_classes = [EnterpriseResource]
+    formats = [CSV, XLSX]
+    import_template_name = "admin/enterprises/enterprise/import.html"
+    import_error_display = ("message",)
+    # The journal is the record of every import; no second log in django_admin_log.
+    skip_admin_log = True
 
     def create_object(self, request, fields):
         return services.enterprise_create(actor=request.user, **fields)
@@ -105,6 +125,54 @@ class EnterpriseAdmin(TrackedAdmin):
 
     def delete_object(self, request, obj):
         services.enterprise_delete(enterprise=obj, actor=request.user)
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {"user": request.user}
+
+    def has_import_permission(self, request):
+        return (
+            request.user.has_role(Role.ADMIN)
+            and self.has_add_permission(request)
+            and self.has_change_permission(request)
+        )
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "import/errors/",
+                self.admin_site.admin_view(self.import_errors_view),
+                name="enterprises_enterprise_import_errors",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        result = getattr(response, "context_data", {}).get("result")
+        outcome = getattr(result, "enterprise_import", None)
+        if outcome is not None and outcome.errors:
+            request.session[IMPORT_ERRORS_SESSION_KEY] = [
+                [error.row, error.field, error.message] for error in outcome.errors
+            ]
+            response.context_data["error_file_url"] = reverse(
+                "admin:enterprises_enterprise_import_errors", current_app=self.admin_site.name
+            )
+        return response
+
+    def import_errors_view(self, request):
+        """The last import's errors as CSV (row, field, message), for fixing the file."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="enterprise-import-errors.csv"'
+        response.write("\ufeff")  # lets spreadsheet programs recognise UTF-8
+        writer = csv.writer(response)
+        writer.writerow(["row", "field", "message"])
+        writer.writerows(request.session.get(IMPORT_ERRORS_SESSION_KEY, []))
+        return response
 
 
 @admin.register(Membership)
