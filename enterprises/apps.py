@@ -22,7 +22,8 @@ class EnterprisesConfig(AppConfig):
         from portal import journal
         from portal.masking import mask_phone
 
-        from . import models, representations as rep
+        from . import models
+        from . import representations as rep
 
         journal.register(models.District, represent=rep.district, scope=lambda d: (None, d.code))
         journal.register(

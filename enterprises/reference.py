@@ -21,8 +21,11 @@ def load_industries(Industry) -> int:
     new, changed = [], []
     for row in rows:
         obj = Industry(
-            code=row["code"], name=row["name"], level=row["level"],
-            parent_id=row["parent"] or None, name_en=row.get("name_en", ""),
+            code=row["code"],
+            name=row["name"],
+            level=row["level"],
+            parent_id=row["parent"] or None,
+            name_en=row.get("name_en", ""),
         )
         (changed if obj.code in existing else new).append(obj)
     Industry.objects.bulk_create(new, batch_size=1000)
@@ -45,10 +48,16 @@ def load_districts(*, actor=None, codes_under: tuple[str, ...] = ()) -> int:
             continue
         parent = None
         if row["parent"]:
-            parent = parents.get(row["parent"]) or District.objects.filter(code=row["parent"]).first()
+            parent = (
+                parents.get(row["parent"]) or District.objects.filter(code=row["parent"]).first()
+            )
         district = district_create(
-            actor=actor, code=row["code"], name=row["name"], level=row["level"],
-            parent=parent, name_en=row.get("name_en", ""),
+            actor=actor,
+            code=row["code"],
+            name=row["name"],
+            level=row["level"],
+            parent=parent,
+            name_en=row.get("name_en", ""),
         )
         parents[district.code] = district
         created += 1

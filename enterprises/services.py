@@ -39,37 +39,56 @@ def _refuse_official_fields(actor, fields: dict[str, Any], current: Enterprise |
 # --- districts and spectra ----------------------------------------------------------------
 
 
-def district_create(*, actor, code: str, name: str, level: str, parent: District | None = None,
-                    name_en: str = "") -> District:
+def district_create(
+    *, actor, code: str, name: str, level: str, parent: District | None = None, name_en: str = ""
+) -> District:
     return tracked_create(
-        District, actor=actor, action="enterprises.district.created",
-        code=code, name=name, level=level, parent=parent, name_en=name_en,
+        District,
+        actor=actor,
+        action="enterprises.district.created",
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        name_en=name_en,
     )
 
 
-def district_set_risk_level(*, district: District, risk_level: str, actor,
-                            expected_version: int | None = None) -> District:
+def district_set_risk_level(
+    *, district: District, risk_level: str, actor, expected_version: int | None = None
+) -> District:
     """Grade a district's epidemic risk; the time it changed is kept for the gates."""
     fields: dict[str, Any] = {"risk_level": risk_level}
     if risk_level != district.risk_level:
         fields["risk_since"] = timezone.now()
     return tracked_update(
-        district, actor=actor, action="enterprises.district.risk_level_set", fields=fields,
+        district,
+        actor=actor,
+        action="enterprises.district.risk_level_set",
+        fields=fields,
         expected_version=expected_version,
     )
 
 
 def spectrum_create(*, actor, name: str, district: District, description: str = "") -> Spectrum:
     return tracked_create(
-        Spectrum, actor=actor, action="enterprises.spectrum.created",
-        name=name, district=district, description=description,
+        Spectrum,
+        actor=actor,
+        action="enterprises.spectrum.created",
+        name=name,
+        district=district,
+        description=description,
     )
 
 
-def spectrum_update(*, spectrum: Spectrum, actor, fields: dict[str, Any],
-                    expected_version: int | None = None) -> Spectrum:
+def spectrum_update(
+    *, spectrum: Spectrum, actor, fields: dict[str, Any], expected_version: int | None = None
+) -> Spectrum:
     return tracked_update(
-        spectrum, actor=actor, action="enterprises.spectrum.updated", fields=fields,
+        spectrum,
+        actor=actor,
+        action="enterprises.spectrum.updated",
+        fields=fields,
         expected_version=expected_version,
     )
 
@@ -89,22 +108,30 @@ def enterprise_create(*, actor, **fields: Any) -> Enterprise:
     return enterprise
 
 
-def enterprise_update(*, enterprise: Enterprise, actor, fields: dict[str, Any],
-                      expected_version: int | None = None) -> Enterprise:
+def enterprise_update(
+    *, enterprise: Enterprise, actor, fields: dict[str, Any], expected_version: int | None = None
+) -> Enterprise:
     _refuse_official_fields(actor, fields, enterprise)
     return tracked_update(
-        enterprise, actor=actor, action="enterprises.enterprise.updated", fields=fields,
+        enterprise,
+        actor=actor,
+        action="enterprises.enterprise.updated",
+        fields=fields,
         expected_version=expected_version,
     )
 
 
-def enterprise_delete(*, enterprise: Enterprise, actor, expected_version: int | None = None) -> None:
+def enterprise_delete(
+    *, enterprise: Enterprise, actor, expected_version: int | None = None
+) -> None:
     """Delete an enterprise registered in error, with its memberships (each journaled)."""
     with transaction.atomic():
         for membership in enterprise.memberships.all():
             membership_remove(membership=membership, actor=actor)
         tracked_delete(
-            enterprise, actor=actor, action="enterprises.enterprise.deleted",
+            enterprise,
+            actor=actor,
+            action="enterprises.enterprise.deleted",
             expected_version=expected_version,
         )
 
@@ -116,14 +143,22 @@ def membership_add(*, user, enterprise: Enterprise, actor, title: str = "") -> M
     if not user.has_role(Role.ENTERPRISE):
         raise ValidationError({"user": _("Only enterprise staff can be members of an enterprise.")})
     return tracked_create(
-        Membership, actor=actor, action="enterprises.membership.added",
-        user=user, enterprise=enterprise, title=title,
+        Membership,
+        actor=actor,
+        action="enterprises.membership.added",
+        user=user,
+        enterprise=enterprise,
+        title=title,
     )
 
 
-def membership_remove(*, membership: Membership, actor, expected_version: int | None = None) -> None:
+def membership_remove(
+    *, membership: Membership, actor, expected_version: int | None = None
+) -> None:
     tracked_delete(
-        membership, actor=actor, action="enterprises.membership.removed",
+        membership,
+        actor=actor,
+        action="enterprises.membership.removed",
         expected_version=expected_version,
     )
 
@@ -132,8 +167,11 @@ def jurisdiction_add(*, user, district: District, actor) -> Jurisdiction:
     if not user.has_role(Role.LABOR_OFFICER, Role.SUPPLY_OFFICER):
         raise ValidationError({"user": _("Only labour and supply officers hold a jurisdiction.")})
     return tracked_create(
-        Jurisdiction, actor=actor, action="enterprises.jurisdiction.added",
-        user=user, district=district,
+        Jurisdiction,
+        actor=actor,
+        action="enterprises.jurisdiction.added",
+        user=user,
+        district=district,
     )
 
 

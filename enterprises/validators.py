@@ -14,7 +14,9 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(_CREDIT_VALUE[char] * weight for char, weight in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    total = sum(
+        _CREDIT_VALUE[char] * weight for char, weight in zip(first17, _CREDIT_WEIGHTS, strict=True)
+    )
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -27,8 +29,10 @@ def validate_credit_code(value: str) -> None:
     administrative division code; the last character is the GB 32100 check character."""
     if not _CREDIT_SHAPE.match(value or ""):
         raise ValidationError(
-            _("A unified social credit code is 18 characters: digits and capital letters "
-              "except I, O, Z, S and V, with the division code in positions 3–8."),
+            _(
+                "A unified social credit code is 18 characters: digits and capital letters "
+                "except I, O, Z, S and V, with the division code in positions 3–8."
+            ),
             code="credit_code_format",
         )
     if credit_code_check_char(value[:17]) != value[17]:
@@ -42,7 +46,7 @@ def normalize_mobile(value: str) -> str:
     value = re.sub(r"[\s-]", "", value or "")
     for prefix in ("+86", "0086"):
         if value.startswith(prefix):
-            return value[len(prefix):]
+            return value[len(prefix) :]
     return value
 
 

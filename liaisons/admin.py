@@ -12,7 +12,12 @@ from .models import Assignment
 class AssignmentAdmin(TrackedAdmin):
     list_display = ("official", "kind", "spectrum", "enterprise", "active_from", "active_to")
     list_filter = ("kind", "active_from")
-    search_fields = ("official__username", "official__display_name", "spectrum__name", "enterprise__name")
+    search_fields = (
+        "official__username",
+        "official__display_name",
+        "spectrum__name",
+        "enterprise__name",
+    )
     list_select_related = ("official", "spectrum", "enterprise")
     autocomplete_fields = ("official", "spectrum", "enterprise")
     date_hierarchy = "active_from"

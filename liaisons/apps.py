@@ -9,7 +9,8 @@ class LiaisonsConfig(AppConfig):
     def ready(self):
         from portal import journal
 
-        from . import models, representations as rep
+        from . import models
+        from . import representations as rep
 
         journal.register(
             models.Assignment,

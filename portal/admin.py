@@ -21,10 +21,16 @@ class TrackedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).visible_to(request.user)
-        return queryset.select_related(*self.list_select_related) if self.list_select_related else queryset
+        return (
+            queryset.select_related(*self.list_select_related)
+            if self.list_select_related
+            else queryset
+        )
 
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+        fields = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+        }
         if change:
             saved = self.update_object(request, obj, fields)
         else:
@@ -82,7 +88,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id", "enterprise_id")
+    list_display = (
+        "seq",
+        "at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "enterprise_id",
+    )
     list_filter = ("object_type", "op", "action")
     search_fields = ("object_id", "actor_label", "action", "request_id")
     date_hierarchy = "at"

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -106,8 +106,23 @@ def canonical(fields: dict) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _hashed_fields(seq, at, actor_id, actor_label, ip, request_id, action, object_type,
-                   object_id, enterprise_id, district, op, data, changes, prev_hash) -> dict:
+def _hashed_fields(
+    seq,
+    at,
+    actor_id,
+    actor_label,
+    ip,
+    request_id,
+    action,
+    object_type,
+    object_id,
+    enterprise_id,
+    district,
+    op,
+    data,
+    changes,
+    prev_hash,
+) -> dict:
     return {
         "seq": seq,
         "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -129,8 +144,21 @@ def _hashed_fields(seq, at, actor_id, actor_label, ip, request_id, action, objec
 
 # The column order of _hashed_fields, as read back for verification.
 HASHED_COLUMNS = (
-    "seq", "at", "actor_id", "actor_label", "ip", "request_id", "action", "object_type",
-    "object_id", "enterprise_id", "district", "op", "data", "changes", "prev_hash",
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "ip",
+    "request_id",
+    "action",
+    "object_type",
+    "object_id",
+    "enterprise_id",
+    "district",
+    "op",
+    "data",
+    "changes",
+    "prev_hash",
 )
 
 
@@ -192,16 +220,41 @@ def append(changes: Sequence[Change], *, actor) -> list[JournalEntry]:
         seq += 1
         changes_ = {} if change.op == JournalEntry.Op.DELETE else diff(change.before, data)
         fields = _hashed_fields(
-            seq, at, actor_id, label, ctx.ip, ctx.request_id, change.action, object_type,
-            object_id, enterprise_id, district, change.op, data, changes_, prev_hash,
+            seq,
+            at,
+            actor_id,
+            label,
+            ctx.ip,
+            ctx.request_id,
+            change.action,
+            object_type,
+            object_id,
+            enterprise_id,
+            district,
+            change.op,
+            data,
+            changes_,
+            prev_hash,
         )
         digest = hashlib.sha256(canonical(fields)).hexdigest()
         entries.append(
             JournalEntry(
-                seq=seq, at=at, actor_id=actor_id, actor_label=label, ip=ctx.ip,
-                request_id=ctx.request_id, action=change.action, object_type=object_type,
-                object_id=object_id, enterprise_id=enterprise_id, district=district,
-                op=change.op, data=data, changes=changes_, prev_hash=prev_hash, hash=digest,
+                seq=seq,
+                at=at,
+                actor_id=actor_id,
+                actor_label=label,
+                ip=ctx.ip,
+                request_id=ctx.request_id,
+                action=change.action,
+                object_type=object_type,
+                object_id=object_id,
+                enterprise_id=enterprise_id,
+                district=district,
+                op=change.op,
+                data=data,
+                changes=changes_,
+                prev_hash=prev_hash,
+                hash=digest,
             )
         )
         prev_hash = digest
@@ -209,9 +262,17 @@ def append(changes: Sequence[Change], *, actor) -> list[JournalEntry]:
     return entries
 
 
-def record(obj, *, action: str, actor, op: str = JournalEntry.Op.UPSERT,
-           before: dict | None = None, object_id: str | None = None,
-           data: dict | None = None, scope: tuple | None = None) -> JournalEntry:
+def record(
+    obj,
+    *,
+    action: str,
+    actor,
+    op: str = JournalEntry.Op.UPSERT,
+    before: dict | None = None,
+    object_id: str | None = None,
+    data: dict | None = None,
+    scope: tuple | None = None,
+) -> JournalEntry:
     """Append one entry for `obj`. For a deletion pass the id, data and scope it had."""
     change = Change(obj, action, op, before, object_id, data, scope)
     return append([change], actor=actor)[0]
@@ -329,32 +390,50 @@ def reconcile(result: Verification) -> None:
             key = str(obj.pk)
             entry = latest.pop(key, None)
             if entry is None:
-                result.problems.append(Problem(
-                    "unjournaled", "exists but was never journaled",
-                    object_type=object_type, object_id=key,
-                ))
+                result.problems.append(
+                    Problem(
+                        "unjournaled",
+                        "exists but was never journaled",
+                        object_type=object_type,
+                        object_id=key,
+                    )
+                )
                 continue
             seq, op, data = entry
             if op == JournalEntry.Op.DELETE:
-                result.problems.append(Problem(
-                    "reappeared", "journaled as deleted but exists", seq=seq,
-                    object_type=object_type, object_id=key,
-                ))
+                result.problems.append(
+                    Problem(
+                        "reappeared",
+                        "journaled as deleted but exists",
+                        seq=seq,
+                        object_type=object_type,
+                        object_id=key,
+                    )
+                )
                 continue
             now = snapshot(obj)
             changed = sorted(k for k in data.keys() & now.keys() if data[k] != now[k])
             if changed:
-                result.problems.append(Problem(
-                    "changed outside services",
-                    "differs from its latest entry in " + ", ".join(changed),
-                    seq=seq, object_type=object_type, object_id=key,
-                ))
+                result.problems.append(
+                    Problem(
+                        "changed outside services",
+                        "differs from its latest entry in " + ", ".join(changed),
+                        seq=seq,
+                        object_type=object_type,
+                        object_id=key,
+                    )
+                )
         for key, (seq, op, _data) in sorted(latest.items()):
             if op != JournalEntry.Op.DELETE:
-                result.problems.append(Problem(
-                    "deleted outside services", "journaled but no longer exists", seq=seq,
-                    object_type=object_type, object_id=key,
-                ))
+                result.problems.append(
+                    Problem(
+                        "deleted outside services",
+                        "journaled but no longer exists",
+                        seq=seq,
+                        object_type=object_type,
+                        object_id=key,
+                    )
+                )
 
 
 def verify(*, objects: bool = True) -> Verification:

@@ -15,7 +15,11 @@ class Role(TextChoices):
 
 # "app_label.model": actions. `view` alone means read-only. Rows are still limited by
 # each queryset's visible_to(user); permissions only say what a role may do at all.
-REFERENCE = {"enterprises.district": "view", "enterprises.industry": "view", "enterprises.spectrum": "view"}
+REFERENCE = {
+    "enterprises.district": "view",
+    "enterprises.industry": "view",
+    "enterprises.spectrum": "view",
+}
 
 ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     Role.ENTERPRISE: {

@@ -80,6 +80,8 @@ class MembershipSerializer(RepresentationSerializer, TrackedFieldsMixin):
 
 
 class MembershipWriteSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=Membership._meta.get_field("user").related_model.objects.all())
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=Membership._meta.get_field("user").related_model.objects.all()
+    )
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
     title = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")

@@ -61,7 +61,9 @@ class EnterpriseViewSet(CrudViewSet):
         )
 
     def delete_object(self, obj, version):
-        services.enterprise_delete(enterprise=obj, actor=self.request.user, expected_version=version)
+        services.enterprise_delete(
+            enterprise=obj, actor=self.request.user, expected_version=version
+        )
 
 
 class MembershipViewSet(CrudViewSet):
@@ -76,4 +78,6 @@ class MembershipViewSet(CrudViewSet):
         return services.membership_add(actor=self.request.user, **data)
 
     def delete_object(self, obj, version):
-        services.membership_remove(membership=obj, actor=self.request.user, expected_version=version)
+        services.membership_remove(
+            membership=obj, actor=self.request.user, expected_version=version
+        )

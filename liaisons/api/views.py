@@ -23,4 +23,6 @@ class AssignmentViewSet(CrudViewSet):
         )
 
     def delete_object(self, obj, version):
-        services.assignment_delete(assignment=obj, actor=self.request.user, expected_version=version)
+        services.assignment_delete(
+            assignment=obj, actor=self.request.user, expected_version=version
+        )

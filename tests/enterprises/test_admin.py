@@ -48,8 +48,11 @@ def test_admin_add_goes_through_the_service_and_journal(admin_client):
 def test_admin_change_bumps_version_and_journals_diff(admin_client):
     enterprise = factories.enterprise()
     data = form_data(
-        credit_code=enterprise.credit_code, name=enterprise.name, industry=enterprise.industry_id,
-        district=enterprise.district_id, employee_count="500",
+        credit_code=enterprise.credit_code,
+        name=enterprise.name,
+        industry=enterprise.industry_id,
+        district=enterprise.district_id,
+        employee_count="500",
     )
     response = admin_client.post(f"/admin/enterprises/enterprise/{enterprise.pk}/change/", data)
     assert response.status_code == 302
@@ -78,7 +81,9 @@ def test_admin_delete_goes_through_the_service(admin_client):
     assert JournalEntry.objects.order_by("seq").last().op == "delete"
 
 
-def test_liaison_admin_changelist_is_scoped_and_query_bounded(client, django_assert_max_num_queries):
+def test_liaison_admin_changelist_is_scoped_and_query_bounded(
+    client, django_assert_max_num_queries
+):
     import datetime
 
     from liaisons import services as liaison_services
@@ -89,7 +94,10 @@ def test_liaison_admin_changelist_is_scoped_and_query_bounded(client, django_ass
     mine = [factories.enterprise(actor=admin, spectrum=spectrum) for _ in range(15)]
     factories.enterprise(actor=admin, name="不在范围内的企业")
     liaison_services.assignment_create(
-        actor=admin, official=liaison, kind="family_liaison", spectrum=spectrum,
+        actor=admin,
+        official=liaison,
+        kind="family_liaison",
+        spectrum=spectrum,
         active_from=datetime.date(2020, 2, 10),
     )
     client.force_login(liaison)

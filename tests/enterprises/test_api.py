@@ -52,7 +52,9 @@ def test_token_then_create_enterprise_journals_and_adds_membership(client_for, a
 
 def test_bad_credit_code_gets_field_error_in_chinese_by_default(client_for):
     client = client_for(user_with(Role.ADMIN))
-    response = client.post("/api/v1/enterprises/", payload(credit_code="91350100M000100Y44"), format="json")
+    response = client.post(
+        "/api/v1/enterprises/", payload(credit_code="91350100M000100Y44"), format="json"
+    )
     assert response.status_code == 400
     assert "校验" in response.json()["credit_code"][0]
     assert not Enterprise.objects.exists()
@@ -62,7 +64,9 @@ def test_bad_credit_code_gets_field_error_in_chinese_by_default(client_for):
 def test_field_errors_follow_accept_language(client_for):
     client = client_for(user_with(Role.ADMIN))
     response = client.post(
-        "/api/v1/enterprises/", payload(contact_phone="12345"), format="json",
+        "/api/v1/enterprises/",
+        payload(contact_phone="12345"),
+        format="json",
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
@@ -118,7 +122,10 @@ def test_liaison_sees_enterprises_of_assigned_spectrum_only_while_active(client_
     inside = factories.enterprise(actor=admin, spectrum=spectrum)
     outside = factories.enterprise(actor=admin)
     assignment = liaison_services.assignment_create(
-        actor=admin, official=liaison, kind="family_liaison", spectrum=spectrum,
+        actor=admin,
+        official=liaison,
+        kind="family_liaison",
+        spectrum=spectrum,
         active_from=datetime.date(2020, 2, 1),
     )
     client = client_for(liaison)
@@ -126,7 +133,9 @@ def test_liaison_sees_enterprises_of_assigned_spectrum_only_while_active(client_
     assert ids == [inside.pk]
     assert client.get(f"/api/v1/enterprises/{outside.pk}/").status_code == 404
 
-    liaison_services.assignment_end(assignment=assignment, actor=admin, on=datetime.date(2020, 3, 1))
+    liaison_services.assignment_end(
+        assignment=assignment, actor=admin, on=datetime.date(2020, 3, 1)
+    )
     assert client.get("/api/v1/enterprises/").json()["results"] == []
 
 

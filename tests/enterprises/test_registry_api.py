@@ -40,7 +40,9 @@ def test_spectrum_update_needs_if_match(client_for):
     client = client_for(admin)
     url = f"/api/v1/spectra/{spectrum.pk}/"
     assert client.patch(url, {"description": "x"}, format="json").status_code == 428
-    response = client.patch(url, {"description": "生物医药企业"}, format="json", HTTP_IF_MATCH='"1"')
+    response = client.patch(
+        url, {"description": "生物医药企业"}, format="json", HTTP_IF_MATCH='"1"'
+    )
     assert response.status_code == 200
     assert response.json()["description"] == "生物医药企业"
 
@@ -74,7 +76,9 @@ def test_removing_a_membership_removes_access(client_for):
     assert client.get(f"/api/v1/enterprises/{enterprise.pk}/").status_code == 404
     entry = JournalEntry.objects.order_by("seq").last()
     assert (entry.action, entry.op, entry.enterprise_id) == (
-        "enterprises.membership.removed", "delete", enterprise.pk,
+        "enterprises.membership.removed",
+        "delete",
+        enterprise.pk,
     )
 
 

@@ -19,7 +19,9 @@ def test_wrong_check_character_is_invalid():
     assert error.value.code == "credit_code_check"
 
 
-@pytest.mark.parametrize("code", ["91350100M000100Y4", "91350100I000100Y43", "9135010AM000100Y43", ""])
+@pytest.mark.parametrize(
+    "code", ["91350100M000100Y4", "91350100I000100Y43", "9135010AM000100Y43", ""]
+)
 def test_malformed_credit_codes_are_rejected(code):
     with pytest.raises(ValidationError) as error:
         validate_credit_code(code)
@@ -34,7 +36,11 @@ def test_letters_allowed_in_registration_department_and_type():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("+86 138-1234-5678", "13812345678"), ("008613812345678", "13812345678"), ("13812345678", "13812345678")],
+    [
+        ("+86 138-1234-5678", "13812345678"),
+        ("008613812345678", "13812345678"),
+        ("13812345678", "13812345678"),
+    ],
 )
 def test_mobile_prefixes_are_stripped(raw, expected):
     assert normalize_mobile(raw) == expected

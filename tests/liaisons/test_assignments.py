@@ -24,10 +24,16 @@ def setting():
 
 def test_admin_assigns_resident_officer_through_api(client_for, setting):
     client = client_for(setting["admin"])
-    response = client.post("/api/v1/assignments/", {
-        "official": setting["liaison"].pk, "kind": "resident_officer",
-        "enterprise": setting["enterprise"].pk, "active_from": "2020-02-10",
-    }, format="json")
+    response = client.post(
+        "/api/v1/assignments/",
+        {
+            "official": setting["liaison"].pk,
+            "kind": "resident_officer",
+            "enterprise": setting["enterprise"].pk,
+            "active_from": "2020-02-10",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assignment = Assignment.objects.get()
     assert assignment.enterprise == setting["enterprise"]
@@ -43,7 +49,10 @@ def test_admin_assigns_resident_officer_through_api(client_for, setting):
         ({"kind": "family_liaison"}, "non_field_errors"),
         ({"kind": "family_liaison", "enterprise": "E"}, "enterprise"),
         ({"kind": "resident_officer", "spectrum": "S"}, "spectrum"),
-        ({"kind": "family_liaison", "spectrum": "S", "active_to": "2020-01-01"}, "non_field_errors"),
+        (
+            {"kind": "family_liaison", "spectrum": "S", "active_to": "2020-01-01"},
+            "non_field_errors",
+        ),
     ],
 )
 def test_invalid_assignments_get_field_errors(client_for, setting, body, field):
@@ -59,10 +68,16 @@ def test_invalid_assignments_get_field_errors(client_for, setting, body, field):
 
 
 def test_only_liaisons_can_be_assigned(client_for, setting):
-    response = client_for(setting["admin"]).post("/api/v1/assignments/", {
-        "official": user_with(Role.ENTERPRISE).pk, "kind": "family_liaison",
-        "spectrum": setting["spectrum"].pk, "active_from": "2020-02-10",
-    }, format="json")
+    response = client_for(setting["admin"]).post(
+        "/api/v1/assignments/",
+        {
+            "official": user_with(Role.ENTERPRISE).pk,
+            "kind": "family_liaison",
+            "spectrum": setting["spectrum"].pk,
+            "active_from": "2020-02-10",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["official"] == ["只能分配联络干部。"]
 
@@ -71,20 +86,32 @@ def test_liaison_reads_own_assignments_and_cannot_create(client_for, setting):
     from liaisons import services
 
     own = services.assignment_create(
-        actor=setting["admin"], official=setting["liaison"], kind="family_liaison",
-        spectrum=setting["spectrum"], active_from="2020-02-10",
+        actor=setting["admin"],
+        official=setting["liaison"],
+        kind="family_liaison",
+        spectrum=setting["spectrum"],
+        active_from="2020-02-10",
     )
     other = services.assignment_create(
-        actor=setting["admin"], official=user_with(Role.LIAISON), kind="family_liaison",
-        spectrum=setting["spectrum"], active_from="2020-02-10",
+        actor=setting["admin"],
+        official=user_with(Role.LIAISON),
+        kind="family_liaison",
+        spectrum=setting["spectrum"],
+        active_from="2020-02-10",
     )
     client = client_for(setting["liaison"])
     assert [row["id"] for row in client.get("/api/v1/assignments/").json()["results"]] == [own.pk]
     assert client.get(f"/api/v1/assignments/{other.pk}/").status_code == 404
-    denied = client.post("/api/v1/assignments/", {
-        "official": setting["liaison"].pk, "kind": "family_liaison",
-        "spectrum": setting["spectrum"].pk, "active_from": "2020-02-10",
-    }, format="json")
+    denied = client.post(
+        "/api/v1/assignments/",
+        {
+            "official": setting["liaison"].pk,
+            "kind": "family_liaison",
+            "spectrum": setting["spectrum"].pk,
+            "active_from": "2020-02-10",
+        },
+        format="json",
+    )
     assert denied.status_code == 403
 
 
@@ -96,8 +123,11 @@ def test_end_and_delete_are_journaled(client_for, setting):
     from liaisons import services
 
     assignment = services.assignment_create(
-        actor=setting["admin"], official=setting["liaison"], kind="family_liaison",
-        spectrum=setting["spectrum"], active_from="2020-02-10",
+        actor=setting["admin"],
+        official=setting["liaison"],
+        kind="family_liaison",
+        spectrum=setting["spectrum"],
+        active_from="2020-02-10",
     )
     client = client_for(setting["admin"])
     url = f"/api/v1/assignments/{assignment.pk}/"
@@ -107,8 +137,12 @@ def test_end_and_delete_are_journaled(client_for, setting):
     assert client.delete(url, HTTP_IF_MATCH='"1"').status_code == 412
     assert client.delete(url, HTTP_IF_MATCH='"2"').status_code == 204
     actions = list(
-        JournalEntry.objects.filter(object_type="liaisons.assignment").values_list("action", flat=True)
+        JournalEntry.objects.filter(object_type="liaisons.assignment").values_list(
+            "action", flat=True
+        )
     )
     assert actions == [
-        "liaisons.assignment.created", "liaisons.assignment.updated", "liaisons.assignment.deleted",
+        "liaisons.assignment.created",
+        "liaisons.assignment.updated",
+        "liaisons.assignment.deleted",
     ]

@@ -22,10 +22,14 @@ def tamper(sql, params=()):
     """Change the journal table behind the portal's back, as a database superuser would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE portal_journalentry DISABLE TRIGGER portal_journal_append_only")
+            cursor.execute(
+                "ALTER TABLE portal_journalentry DISABLE TRIGGER portal_journal_append_only"
+            )
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE portal_journalentry ENABLE TRIGGER portal_journal_append_only")
+            cursor.execute(
+                "ALTER TABLE portal_journalentry ENABLE TRIGGER portal_journal_append_only"
+            )
 
 
 @pytest.fixture
@@ -69,7 +73,9 @@ def test_update_records_field_diff_and_actor(history):
     assert entry.action == "enterprises.enterprise.updated"
     assert entry.changes == {"name": [history["first"].name, "杭州新名称有限公司"]}
     assert entry.actor == history["admin"]
-    assert entry.actor_label == history["admin"].username + " (" + history["admin"].display_name + ")"
+    assert (
+        entry.actor_label == history["admin"].username + " (" + history["admin"].display_name + ")"
+    )
     assert entry.data["version"] == 3
 
 
@@ -98,8 +104,10 @@ def test_model_and_queryset_refuse_update_and_delete(history):
 def test_postgres_trigger_refuses_update_and_delete(history, on_postgres):
     from django.db import DatabaseError
 
-    for sql in ("UPDATE portal_journalentry SET action = 'forged' WHERE seq = 1",
-                "DELETE FROM portal_journalentry WHERE seq = 1"):
+    for sql in (
+        "UPDATE portal_journalentry SET action = 'forged' WHERE seq = 1",
+        "DELETE FROM portal_journalentry WHERE seq = 1",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(sql)
@@ -132,7 +140,8 @@ def test_inserted_entry_is_named(history):
     tamper(
         "INSERT INTO portal_journalentry (seq, at, actor_label, request_id, action, object_type,"
         " object_id, district, op, data, changes, prev_hash, hash) VALUES"
-        " (%s, %s, 'x', '', 'forged', 'enterprises.enterprise', '1', '', 'upsert', '{}', '{}', %s, %s)",
+        " (%s, %s, 'x', '', 'forged', 'enterprises.enterprise', '1', '', 'upsert', '{}', '{}',"
+        " %s, %s)",
         [head.seq + 1, head.at, head.hash, "f" * 64],
     )
     verify_fails_with("altered", seq=head.seq + 1)
