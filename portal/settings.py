@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.views.unread_notifications",
             ],
         },
     },
@@ -200,7 +201,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # Cache: Redis when available (shared by all web workers), local memory otherwise.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -257,3 +260,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# Notifications: channel name → class with send(notification) (portal/channels.py).
+NOTIFICATION_CHANNELS = {
+    "email": "portal.channels.EmailChannel",
+    "sms": os.environ.get("SMS_CHANNEL", "portal.channels.ConsoleSMSChannel"),
+    "wecom": os.environ.get("WECOM_CHANNEL", "portal.channels.ConsoleWeComChannel"),
+}
+WECOM_WEBHOOK_URL = os.environ.get("WECOM_WEBHOOK_URL", "")
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# A broker outage must not hold a request: publishing fails fast and the sweep retries.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE = {
+    "delivery-sweep": {"task": "portal.tasks.delivery_sweep", "schedule": 60.0},
+    "idempotency-key-prune": {"task": "portal.tasks.idempotency_key_prune", "schedule": 3600.0},
+}
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))

@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 from enterprises.api import views as enterprise_views
 from liaisons.api import views as liaison_views
 
-from . import views
+from . import changes, notifications, views
 
 router = DefaultRouter()
 router.register("districts", enterprise_views.DistrictViewSet, basename="district")
@@ -15,8 +15,10 @@ router.register("spectra", enterprise_views.SpectrumViewSet, basename="spectrum"
 router.register("enterprises", enterprise_views.EnterpriseViewSet, basename="enterprise")
 router.register("memberships", enterprise_views.MembershipViewSet, basename="membership")
 router.register("assignments", liaison_views.AssignmentViewSet, basename="assignment")
+router.register("notifications", notifications.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("changes/", changes.ChangesView.as_view(), name="api-changes"),
     path("", include(router.urls)),
 ]

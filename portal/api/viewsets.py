@@ -1,17 +1,19 @@
 """Base ViewSet for tracked objects: scoped reads, writes through services, ETag/If-Match.
 
 A resource declares its queryset, read and write serializers, filterset, and the service
-calls for create/update/delete; scope (404 outside it), versions and error shapes come
-from here, so every resource added later gets them by default.
+calls for create/update/delete; scope (404 outside it), versions, Idempotency-Key on every
+POST (custom actions included) and error shapes come from here, so every resource added
+later gets them by default.
 """
 
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from .conditional import etag, expected_version
+from .idempotency import IdempotentPostMixin
 
 
-class TrackedViewSet(viewsets.GenericViewSet):
+class TrackedViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     read_serializer_class = None
     write_serializer_class = None
     # Names of the service-calling methods a resource implements decide its routes.
@@ -45,7 +47,8 @@ class ReadMixin:
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        data = self.read_serializer_class(page, many=True, context=self.get_serializer_context()).data
+        context = self.get_serializer_context()
+        data = self.read_serializer_class(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):
@@ -54,7 +57,9 @@ class ReadMixin:
 
 class CreateMixin:
     def create(self, request, *args, **kwargs):
-        serializer = self.write_serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer = self.write_serializer_class(
+            data=request.data, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         obj = self.create_object(serializer.validated_data)
         return self._read(obj, code=status.HTTP_201_CREATED)
