@@ -178,6 +178,7 @@ class Change:
     object_id: str | None = None
     data: dict | None = None
     scope: tuple[int | None, str] | None = None
+    object_type: str | None = None
 
 
 def actor_label(actor) -> str:
@@ -205,6 +206,10 @@ def append(changes: Sequence[Change], *, actor) -> list[JournalEntry]:
     actor_id = actor.pk if actor is not None else None
     prepared = []
     for change in changes:
+        if change.op == JournalEntry.Op.EVENT:
+            prepared.append((change, change.object_type, change.object_id or "", change.data,
+                             *change.scope))
+            continue
         spec = spec_for(change.obj)
         data = change.data if change.data is not None else snapshot(change.obj)
         enterprise_id, district = change.scope or spec.scope(change.obj)
@@ -218,7 +223,7 @@ def append(changes: Sequence[Change], *, actor) -> list[JournalEntry]:
     entries = []
     for change, object_type, object_id, data, enterprise_id, district in prepared:
         seq += 1
-        changes_ = {} if change.op == JournalEntry.Op.DELETE else diff(change.before, data)
+        changes_ = {} if change.op != JournalEntry.Op.UPSERT else diff(change.before, data)
         fields = _hashed_fields(
             seq,
             at,
@@ -275,6 +280,19 @@ def record(
 ) -> JournalEntry:
     """Append one entry for `obj`. For a deletion pass the id, data and scope it had."""
     change = Change(obj, action, op, before, object_id, data, scope)
+    return append([change], actor=actor)[0]
+
+
+def record_event(*, action: str, actor, object_type: str, object_id: str = "",
+                 data: dict | None = None, enterprise_id: int | None = None,
+                 district: str = "") -> JournalEntry:
+    """Append an entry about something that changed no tracked object (an inspector's
+    search or export, say). It is chained and verified like every other entry, but it is
+    no object's state: reconciliation and the sync feed pass over it."""
+    change = Change(
+        obj=None, action=action, op=JournalEntry.Op.EVENT, object_id=object_id,
+        data=to_json(data or {}), scope=(enterprise_id, district), object_type=object_type,
+    )
     return append([change], actor=actor)[0]
 
 

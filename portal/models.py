@@ -73,6 +73,7 @@ class JournalEntry(models.Model):
     class Op(models.TextChoices):
         UPSERT = "upsert", _("create or update")
         DELETE = "delete", _("delete")
+        EVENT = "event", _("event")  # something seen or done that changed no object
 
     seq = models.BigIntegerField(_("sequence"), primary_key=True)
     at = models.DateTimeField(_("time"))

@@ -91,7 +91,8 @@ def _scope_left(user, enterprises) -> models.Q:
 
 def visible_entries(user):
     """Journal entries `user` may see, annotated with `scope_left` (see ChangesView)."""
-    entries = JournalEntry.objects.all()
+    # Events (an inspector's search, say) changed no object: nothing for a client to sync.
+    entries = JournalEntry.objects.exclude(op=JournalEntry.Op.EVENT)
     if not (user.is_authenticated and user.is_active):
         return entries.none()
     if user.sees_everything:

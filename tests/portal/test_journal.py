@@ -239,3 +239,19 @@ def test_concurrent_writers_keep_seq_gap_free(on_postgres):
     assert seqs == list(range(1, len(seqs) + 1))
     assert Enterprise.objects.count() == 32
     assert journal.verify().ok
+
+
+def test_events_are_chained_but_not_reconciled_or_synced(history, client_for):
+    from django.db import transaction
+
+    with transaction.atomic():
+        entry = journal.record_event(
+            action="portal.audit.exported", actor=history["admin"], object_type="portal.audit",
+            data={"filters": {"object_type": "enterprises.enterprise"}, "rows": 2},
+        )
+    assert (entry.op, entry.object_type, entry.changes) == ("event", "portal.audit", {})
+    assert entry.hash == journal.entry_hash(entry)
+    assert journal.verify().ok
+    feed = client_for(history["admin"]).get("/api/v1/changes/?after=0&limit=1000").json()
+    assert entry.seq not in [row["seq"] for row in feed["results"]]
+    assert feed["next_after"] == entry.seq
