@@ -415,7 +415,7 @@ class _JournalWriter:
     """Builds the chain exactly as `journal.append` does, and writes it in batches."""
 
     def __init__(self, *, actor, at, use_copy: bool):
-        journal._lock()
+        journal.lock()
         head = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         self.seq, self.prev_hash = head if head else (0, journal.GENESIS_HASH)
         ctx = context.current()

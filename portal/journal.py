@@ -188,7 +188,8 @@ def actor_label(actor) -> str:
     return f"{actor.get_username()} ({name})" if name else actor.get_username()
 
 
-def _lock() -> None:
+def lock() -> None:
+    """Take the append lock until the transaction ends (bulk writers that COPY entries)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
@@ -216,7 +217,7 @@ def append(changes: Sequence[Change], *, actor) -> list[JournalEntry]:
         object_id = change.object_id if change.object_id is not None else str(change.obj.pk)
         prepared.append((change, spec.object_type, object_id, data, enterprise_id, district or ""))
 
-    _lock()
+    lock()
     head = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = head if head else (0, GENESIS_HASH)
     at = timezone.now()
