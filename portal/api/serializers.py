@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from portal.journal import to_json
+
 
 class RepresentationSerializer(serializers.Serializer):
     """Read serializer whose output is the model's representation function.
@@ -13,7 +15,8 @@ class RepresentationSerializer(serializers.Serializer):
     represent = None
 
     def to_representation(self, instance):
-        return type(self).represent(instance)
+        # Normalised exactly as the journal stores it (times to the millisecond, UTC "Z").
+        return to_json(type(self).represent(instance))
 
 
 class TrackedFieldsMixin(serializers.Serializer):

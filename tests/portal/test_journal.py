@@ -255,3 +255,15 @@ def test_events_are_chained_but_not_reconciled_or_synced(history, client_for):
     feed = client_for(history["admin"]).get("/api/v1/changes/?after=0&limit=1000").json()
     assert entry.seq not in [row["seq"] for row in feed["results"]]
     assert feed["next_after"] == entry.seq
+
+
+def test_api_representation_equals_the_journal_data(history, client_for):
+    """Regression: the API printed microseconds while the journal kept milliseconds, so a
+    client's synced copy never equalled what it fetched."""
+    first = Enterprise.objects.get(pk=history["first"].pk)
+    body = client_for(history["admin"]).get(f"/api/v1/enterprises/{first.pk}/").json()
+    assert body == journal.represent(first)
+    latest = JournalEntry.objects.filter(object_id=str(first.pk)).order_by("seq").last()
+    assert {k: v for k, v in body.items() if k != "contact_phone"} == {
+        k: v for k, v in latest.data.items() if k != "contact_phone"
+    }
