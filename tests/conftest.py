@@ -36,3 +36,12 @@ def admin_user(db):
 def on_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters (sign-in throttling) must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

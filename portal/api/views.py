@@ -3,6 +3,10 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled
+
+from portal import auth
+from portal.middleware import client_ip
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -16,4 +20,7 @@ class ObtainTokenView(ObtainAuthToken):
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):
+        username = str(request.data.get("username", ""))
+        if username and auth.blocked(username, client_ip(request)):
+            raise Throttled(detail=str(auth.THROTTLED_MESSAGE))
         return super().post(request, *args, **kwargs)
