@@ -30,6 +30,7 @@ from enterprises.models import (
 )
 from enterprises.reference import load_districts
 from enterprises.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+from filings import demo as filings_demo
 from liaisons import services as liaison_services
 from liaisons.models import Assignment
 from portal.models import User
@@ -643,6 +644,7 @@ def seed(
         result.created["assignments"] = assignments_seed(
             spectra, liaison_plans, officer_plans, users
         )
+        result.created.update(filings_demo.seed(story=story, member=users["enterprise"]))
     result.users = user_plans
     result.liaison_spectrum = spectra[SOFTWARE_SPECTRUM].name
     result.liaison_enterprises = Enterprise.objects.filter(

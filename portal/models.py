@@ -244,3 +244,39 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.notification_id}/{self.channel} {self.status}"
+
+
+class JournalVerification(models.Model):
+    """One run of the journal's verification (chain, anchors, reconciliation) and its outcome.
+
+    Kept outside the journal so inspectors see when the journal was last proven intact and,
+    when it was not, which entry broke first; the nightly task and "verify now" write it.
+    """
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        MANUAL = "manual", _("manual")
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    ok = models.BooleanField(_("intact"))
+    entries = models.PositiveBigIntegerField(_("entries verified"), default=0)
+    objects_reconciled = models.PositiveBigIntegerField(_("objects reconciled"), default=0)
+    head_seq = models.BigIntegerField(_("head sequence"), default=0)
+    head_hash = models.CharField(_("head hash"), max_length=64, blank=True)
+    first_problem = models.TextField(_("first problem"), blank=True)
+    problem_count = models.PositiveIntegerField(_("problems found"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("started by"),
+    )
+
+    class Meta:
+        verbose_name = _("journal verification")
+        verbose_name_plural = _("journal verifications")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} #{self.head_seq} {'✓' if self.ok else '✗'}"

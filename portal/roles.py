@@ -21,20 +21,38 @@ REFERENCE = {
     "enterprises.spectrum": "view",
 }
 
+# Published negative-list versions are public to every role; filings models in full.
+NEGATIVE_LIST_READ = {"filings.negativelist": "view", "filings.negativelistentry": "view"}
+FILINGS = (
+    "filings.filing",
+    "filings.attachment",
+    "filings.confirmation",
+    "filings.negativelist",
+    "filings.negativelistentry",
+)
+
 ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
     Role.ENTERPRISE: {
         **REFERENCE,
         "enterprises.enterprise": "view add change",
         "enterprises.membership": "view",
+        "filings.filing": "view add change",
+        "filings.attachment": "view add",
+        "filings.confirmation": "view",
+        **NEGATIVE_LIST_READ,
     },
     Role.LIAISON: {
         **REFERENCE,
         "enterprises.enterprise": "view add change",
         "enterprises.membership": "view",
         "liaisons.assignment": "view",
+        "filings.filing": "view change",
+        "filings.attachment": "view",
+        "filings.confirmation": "view add",
+        **NEGATIVE_LIST_READ,
     },
-    Role.LABOR_OFFICER: {**REFERENCE, "enterprises.enterprise": "view"},
-    Role.SUPPLY_OFFICER: {**REFERENCE, "enterprises.enterprise": "view"},
+    Role.LABOR_OFFICER: {**REFERENCE, **NEGATIVE_LIST_READ, "enterprises.enterprise": "view"},
+    Role.SUPPLY_OFFICER: {**REFERENCE, **NEGATIVE_LIST_READ, "enterprises.enterprise": "view"},
     Role.INSPECTOR: {
         **REFERENCE,
         "enterprises.enterprise": "view",
@@ -43,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "liaisons.assignment": "view",
         "portal.journalentry": "view",
         "portal.journalanchor": "view",
+        "portal.journalverification": "view",
+        **{key: "view" for key in FILINGS},
     },
     Role.ADMIN: {
         **{key: "view add change delete" for key in REFERENCE},
@@ -50,9 +70,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "enterprises.membership": "view add change delete",
         "enterprises.jurisdiction": "view add change delete",
         "liaisons.assignment": "view add change delete",
+        "filings.filing": "view add change",
+        "filings.attachment": "view add",
+        "filings.confirmation": "view add",
+        "filings.negativelist": "view add change delete",
+        "filings.negativelistentry": "view add change delete",
         "portal.user": "view add change",
         "portal.journalentry": "view",
         "portal.journalanchor": "view",
+        "portal.journalverification": "view",
     },
 }
 

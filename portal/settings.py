@@ -273,8 +273,14 @@ PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 # A broker outage must not hold a request: publishing fails fast and the sweep retries.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+from celery.schedules import crontab  # noqa: E402 - beside the schedule that uses it
+
 CELERY_BEAT_SCHEDULE = {
     "delivery-sweep": {"task": "portal.tasks.delivery_sweep", "schedule": 60.0},
     "idempotency-key-prune": {"task": "portal.tasks.idempotency_key_prune", "schedule": 3600.0},
+    # Nightly at 02:30 in CELERY_TIMEZONE (Asia/Shanghai): verify, anchor, alert inspectors.
+    "journal-verify": {
+        "task": "portal.tasks.journal_verify", "schedule": crontab(hour=2, minute=30),
+    },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))

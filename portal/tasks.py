@@ -39,3 +39,17 @@ def delivery_sweep() -> int:
     ids = notifications.pending_for_sweep()
     notifications.queue(ids)
     return len(ids)
+
+
+@shared_task
+def journal_verify(actor_id: int | None = None) -> bool:
+    """Verify the journal, anchor its head when intact, notify the inspectors when not.
+    Nightly from beat (scheduled); with an actor id when someone asked to verify now."""
+    from portal.audit import services
+    from portal.models import JournalVerification, User
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    trigger = (
+        JournalVerification.Trigger.MANUAL if actor_id else JournalVerification.Trigger.SCHEDULED
+    )
+    return services.journal_verification_run(actor=actor, trigger=trigger).ok

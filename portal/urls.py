@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from filings import views as filing_views
+
 from . import views
 from .auth import AdminLoginForm, LoginForm
 
@@ -13,6 +15,9 @@ admin.site.login_form = AdminLoginForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("notifications/", views.inbox, name="inbox"),
+    path("filings/", include("filings.urls")),
+    path("v/<str:token>/", filing_views.verify, name="filing-verify"),
+    path("audit/", include("portal.audit.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm),

@@ -4,9 +4,10 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from enterprises.api import views as enterprise_views
+from filings.api import views as filing_views
 from liaisons.api import views as liaison_views
 
-from . import changes, notifications, views
+from . import changes, journal, notifications, views
 
 router = DefaultRouter()
 router.register("districts", enterprise_views.DistrictViewSet, basename="district")
@@ -15,7 +16,10 @@ router.register("spectra", enterprise_views.SpectrumViewSet, basename="spectrum"
 router.register("enterprises", enterprise_views.EnterpriseViewSet, basename="enterprise")
 router.register("memberships", enterprise_views.MembershipViewSet, basename="membership")
 router.register("assignments", liaison_views.AssignmentViewSet, basename="assignment")
+router.register("filings", filing_views.FilingViewSet, basename="filing")
+router.register("negative-list", filing_views.NegativeListViewSet, basename="negative-list")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("journal", journal.JournalEntryViewSet, basename="journal-entry")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),

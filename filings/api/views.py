@@ -1,0 +1,208 @@
+"""Filings API: thin views that authorise, check shapes and call one service.
+
+Errors of a submission name each missing item as its own field, flat:
+`{"masks": ["..."], "commitment_accepted": ["..."], "signer_name": ["..."]}` (the measure
+names are those of the `measures` object). Transitions a filing's status does not allow
+are 400 `{"status": ["..."]}`; actions reserved to the enterprise's members or its serving
+liaisons are 403 for other users who can see the filing, 404 for everyone else.
+"""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from portal.api.conditional import etag, expected_version
+from portal.api.permissions import ModelPermissions
+from portal.api.viewsets import CreateMixin, ReadMixin, TrackedViewSet, UpdateMixin
+
+from .. import services
+from ..filters import FilingFilterSet
+from ..models import Attachment, Filing, NegativeList
+from . import serializers
+
+# Filing actions any role that may change filings can call; the services then decide
+# whether this user (member or serving liaison) may do this one.
+CHANGE_ACTIONS = frozenset({"submit", "withdraw", "confirm", "review", "report_rectified"})
+
+
+class FilingPermissions(ModelPermissions):
+    def has_permission(self, request, view):
+        name = getattr(view, "action", None)
+        if request.method == "POST" and name in CHANGE_ACTIONS:
+            return bool(request.user.is_authenticated
+                        and request.user.has_perm("filings.change_filing"))
+        if request.method == "POST" and name == "attachments":
+            return bool(request.user.is_authenticated
+                        and request.user.has_perm("filings.add_attachment"))
+        return super().has_permission(request, view)
+
+
+class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
+    """Resumption filings of the enterprises in the caller's scope.
+
+    Create and edit a draft (PUT/PATCH need If-Match), then `submit` it for the instant
+    decision: `filed` with a number, `rejected` citing the negative-list entry, or
+    `needs_review` when the district is at high risk. Liaisons `review` held filings and
+    `confirm` filed ones on site; the enterprise may `withdraw` and `report-rectified`.
+    """
+
+    queryset = Filing.objects.all()
+    read_serializer_class = serializers.FilingSerializer
+    write_serializer_class = serializers.FilingWriteSerializer
+    filterset_class = FilingFilterSet
+    permission_classes = [FilingPermissions]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def create_object(self, data):
+        return services.filing_create(
+            actor=self.request.user, enterprise=data["enterprise"],
+            **serializers.FilingWriteSerializer.service_fields(data),
+        )
+
+    def update_object(self, obj, data, version):
+        return services.filing_update(
+            filing=obj, actor=self.request.user,
+            fields=serializers.FilingWriteSerializer.service_fields(data),
+            expected_version=version,
+        )
+
+    def _version(self):
+        return expected_version(self.request, required=False)
+
+    @extend_schema(request=None, responses=serializers.FilingSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit a draft for the instant decision (DESIGN §7)."""
+        filing = services.filing_submit(
+            filing=self.get_object(), actor=request.user, expected_version=self._version()
+        )
+        return self._read(filing)
+
+    @extend_schema(request=None, responses=serializers.FilingSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        filing = services.filing_withdraw(
+            filing=self.get_object(), actor=request.user, expected_version=self._version()
+        )
+        return self._read(filing)
+
+    @extend_schema(request=serializers.FilingReviewSerializer,
+                   responses=serializers.FilingSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """A serving liaison approves (→ filed) or rejects (with a reason) a held filing."""
+        filing = self.get_object()
+        params = serializers.FilingReviewSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        filing = services.filing_review(
+            filing=filing, actor=request.user, expected_version=self._version(),
+            **params.validated_data,
+        )
+        return self._read(filing)
+
+    @extend_schema(request=serializers.FilingConfirmSerializer,
+                   responses=serializers.FilingSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """The on-site confirmation (复工确认书): the checklist as found and the outcome,
+        `confirmed`, or `rectifying` with `items` and a `deadline`."""
+        filing = self.get_object()
+        params = serializers.FilingConfirmSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        filing = services.filing_confirm(
+            filing=filing, actor=request.user, expected_version=self._version(),
+            **params.validated_data,
+        )
+        return self._read(filing)
+
+    @extend_schema(request=serializers.FilingReportRectifiedSerializer,
+                   responses=serializers.FilingSerializer)
+    @action(detail=True, methods=["post"], url_path="report-rectified")
+    def report_rectified(self, request, pk=None):
+        """The enterprise reports the rectification items fixed."""
+        filing = self.get_object()
+        params = serializers.FilingReportRectifiedSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        filing = services.filing_report_rectified(
+            filing=filing, actor=request.user, expected_version=self._version(),
+            **params.validated_data,
+        )
+        return self._read(filing)
+
+    @extend_schema(methods=["GET"], request=None,
+                   responses=serializers.AttachmentSerializer(many=True))
+    @extend_schema(methods=["POST"], request={"multipart/form-data": {
+        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+    }}, responses=serializers.AttachmentSerializer)
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        """List the filing's attachments, or upload one (multipart `file`: PDF, JPEG or
+        PNG, at most 10 MB; the type is read from the content)."""
+        filing = self.get_object()
+        if request.method == "GET":
+            rows = Attachment.objects.filter(filing=filing).order_by("id")
+            return Response([serializers.AttachmentSerializer(row).data for row in rows])
+        upload = serializers.AttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            filing=filing, actor=request.user, upload=upload.validated_data["file"]
+        )
+        return Response(serializers.AttachmentSerializer(attachment).data, status=201,
+                        headers={"ETag": etag(attachment.version)})
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"],
+            url_path=r"attachments/(?P<attachment_id>[0-9]+)")
+    def attachment(self, request, pk=None, attachment_id=None):
+        """Download one attachment (only for users who can see the filing)."""
+        filing = self.get_object()
+        row = get_object_or_404(Attachment, pk=attachment_id, filing=filing)
+        return attachment_response(row)
+
+
+def attachment_response(row: Attachment) -> FileResponse:
+    try:
+        handle = row.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    response = FileResponse(handle, as_attachment=True, filename=row.original_name,
+                            content_type=row.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class NegativeListViewSet(viewsets.GenericViewSet):
+    """The negative list (负面清单): `GET /negative-list/` is the version filings are decided
+    against now, with its entries; `GET /negative-list/{number}/` any published version."""
+
+    queryset = NegativeList.objects.all()
+    serializer_class = serializers.NegativeListSerializer
+    permission_classes = [ModelPermissions]
+    lookup_field = "number"
+    lookup_value_regex = r"[0-9]+"
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().visible_to(self.request.user)
+            .select_related("published_by")
+            .prefetch_related("entries__industry")
+        )
+
+    def _read(self, obj):
+        return Response(self.get_serializer(obj).data, headers={"ETag": etag(obj.version)})
+
+    @extend_schema(responses=serializers.NegativeListSerializer)
+    def list(self, request):
+        current = self.get_queryset().published().order_by("-number").first()
+        if current is None:
+            raise Http404
+        return self._read(current)
+
+    def retrieve(self, request, number=None):
+        return self._read(self.get_object())

@@ -1,0 +1,141 @@
+"""Helpers shared by the filing services: who may act, who hears about it, and the rules."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enterprises.models import District, Enterprise, Membership
+from portal import notifications
+from portal.models import User
+from portal.roles import Role
+
+from ..models import Filing, NegativeList, NegativeListEntry
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(at=None):
+    """The Asia/Shanghai calendar date of `at` (now by default): filing numbers use it."""
+    return timezone.localtime(at or timezone.now(), SHANGHAI).date()
+
+
+# --- who may act ---------------------------------------------------------------------------
+
+
+def require_member(actor, enterprise: Enterprise) -> None:
+    """Enterprise-side actions: a member of the enterprise (or an administrator, or the
+    system itself when `actor` is None)."""
+    if actor is None or actor.has_role(Role.ADMIN):
+        return
+    if actor.has_role(Role.ENTERPRISE) and Membership.objects.filter(
+        user=actor, enterprise_id=enterprise.pk
+    ).exists():
+        return
+    raise PermissionDenied(_("Only a member of the enterprise may do this."))
+
+
+def require_serving_liaison(actor, enterprise: Enterprise) -> None:
+    """Official actions on site: a liaison serving the enterprise now (or an administrator)."""
+    if actor is None or actor.has_role(Role.ADMIN):
+        return
+    if actor.has_role(Role.LIAISON) and Enterprise.objects.visible_to(actor).filter(
+        pk=enterprise.pk
+    ).exists():
+        return
+    raise PermissionDenied(_("Only a liaison serving this enterprise may do this."))
+
+
+def require_status(filing: Filing, allowed, message: str) -> None:
+    if filing.status not in allowed:
+        raise ValidationError(
+            {"status": message % {"status": Filing.Status(filing.status).label}}
+        )
+
+
+# --- who hears about it --------------------------------------------------------------------
+
+
+def members_of(enterprise: Enterprise):
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(enterprise_id=enterprise.pk).values("user"),
+        is_active=True,
+    )
+
+
+def liaisons_of(enterprise: Enterprise):
+    """Officials with an active assignment to the enterprise or to its spectrum."""
+    from liaisons.models import Assignment
+
+    target = models.Q(enterprise_id=enterprise.pk)
+    if enterprise.spectrum_id:
+        target |= models.Q(spectrum_id=enterprise.spectrum_id)
+    return User.objects.filter(
+        pk__in=Assignment.objects.active().filter(target).values("official"),
+        is_active=True,
+        groups__name=Role.LIAISON,
+    ).distinct()
+
+
+def filing_url(filing: Filing) -> str:
+    return reverse("filings:detail", args=[filing.pk])
+
+
+def liaison_url(filing: Filing) -> str:
+    return reverse("filings:confirm", args=[filing.pk])
+
+
+def tell_enterprise(filing: Filing, enterprise: Enterprise, *, kind, title, body) -> None:
+    notifications.notify(
+        recipients=members_of(enterprise), kind=kind, title=title, body=body,
+        url=filing_url(filing), enterprise_id=enterprise.pk,
+    )
+
+
+def tell_liaisons(filing: Filing, enterprise: Enterprise, *, kind, title, body) -> None:
+    notifications.notify(
+        recipients=liaisons_of(enterprise), kind=kind, title=title, body=body,
+        url=liaison_url(filing), enterprise_id=enterprise.pk,
+    )
+
+
+# --- the rules of DESIGN §7 ----------------------------------------------------------------
+
+
+def entry_sort_key(entry: NegativeListEntry):
+    """The most specific entry is cited: longest code, then a district-scoped one."""
+    return (-len(entry.industry_id), entry.district_id is None, entry.pk)
+
+
+def matching_entry(entries, enterprise: Enterprise) -> NegativeListEntry | None:
+    found = sorted((e for e in entries if e.matches(enterprise)), key=entry_sort_key)
+    return found[0] if found else None
+
+
+def current_entries(negative_list: NegativeList | None) -> list[NegativeListEntry]:
+    if negative_list is None:
+        return []
+    return list(negative_list.entries.select_related("industry"))
+
+
+def high_risk_district(district: District) -> District | None:
+    """The district itself or the nearest ancestor graded high risk, if any."""
+    codes = [code for code in district.path.strip("/").split("/") if code]
+    found = District.objects.filter(code__in=codes, risk_level=District.RiskLevel.HIGH)
+    return max(found, key=lambda d: len(d.path), default=None)
+
+
+def entries_q(entries, prefix: str = "enterprise__") -> models.Q:
+    """Enterprises (through `prefix`) falling under any of `entries`, as one query."""
+    query = models.Q(pk__in=[])
+    for entry in entries:
+        condition = models.Q(**{f"{prefix}industry__code__startswith": entry.industry_id})
+        if entry.district_id:
+            condition &= models.Q(**{f"{prefix}district__path__contains": f"/{entry.district_id}/"})
+        query |= condition
+    return query

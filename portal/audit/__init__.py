@@ -1,0 +1,1 @@
+"""Audit for discipline inspectors: the journal's pages, CSV export and integrity checks."""

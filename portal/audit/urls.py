@@ -1,0 +1,14 @@
+"""URLs of the inspectors' audit pages, under /audit/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("", views.journal_list, name="journal"),
+    path("export.csv", views.journal_export, name="export"),
+    path("integrity/", views.integrity, name="integrity"),
+    path("object/<str:object_type>/<path:object_id>/", views.object_timeline, name="timeline"),
+]
