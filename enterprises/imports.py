@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -369,6 +370,18 @@ def _existing_values(codes: list[str]) -> dict[str, tuple]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def _escape(text: str) -> str:
+    # str.translate walks every character through the table; most cells need nothing.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
+
+
+def _json_cell(text: str) -> str:
+    """JSON text as a COPY cell: it holds no raw tab or line break, only backslashes."""
+    return text.replace("\\", "\\\\")
+
+
 def _copy_text(value: Any) -> str:
     if value is None:
         return "\\N"
@@ -377,7 +390,7 @@ def _copy_text(value: Any) -> str:
     if value is False:
         return "f"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        return _escape(value)
     return str(value)
 
 
@@ -405,12 +418,6 @@ class _Row:
         self.updated_at = updated_at
 
 
-class _Entry:
-    """One journal entry being built; `journal.entry_hash` reads its attributes."""
-
-    __slots__ = (*journal.HASHED_COLUMNS, "hash")
-
-
 class _JournalWriter:
     """Builds the chain exactly as `journal.append` does, and writes it in batches."""
 
@@ -419,53 +426,67 @@ class _JournalWriter:
         head = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
         self.seq, self.prev_hash = head if head else (0, journal.GENESIS_HASH)
         ctx = context.current()
-        self.common = {
-            "at": at, "actor_id": actor.pk if actor is not None else None,
-            "actor_label": journal.actor_label(actor), "ip": ctx.ip,
-            "request_id": ctx.request_id, "object_type": Enterprise._meta.label_lower,
-            "op": JournalEntry.Op.UPSERT,
-        }
+        self.at = at
+        self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
+        self.actor_id = actor.pk if actor is not None else None
+        self.actor_label = journal.actor_label(actor)
+        self.ip = ctx.ip
+        self.request_id = ctx.request_id
+        self.object_type = Enterprise._meta.label_lower
+        self.op = JournalEntry.Op.UPSERT
         self.use_copy = use_copy
         self.spec = journal.spec_for(Enterprise)
-        self.pending: list[_Entry] = []
+        # (seq, action, object_id, enterprise_id, district, data, changes, prev_hash, hash)
+        # with data and changes as canonical JSON text, hashed and written as they are.
+        self.pending: list[tuple] = []
 
     def add(self, obj, *, action: str, data: dict, changes: dict) -> None:
-        entry = _Entry()
-        for name, value in self.common.items():
-            setattr(entry, name, value)
         enterprise_id, district = self.spec.scope(obj)
+        district = district or ""
         self.seq += 1
-        entry.seq = self.seq
-        entry.action = action
-        entry.object_id = str(obj.pk)
-        entry.enterprise_id = enterprise_id
-        entry.district = district or ""
-        entry.data = data
-        entry.changes = changes
-        entry.prev_hash = self.prev_hash
-        entry.hash = self.prev_hash = journal.entry_hash(entry)
-        self.pending.append(entry)
+        object_id = str(obj.pk)
+        data_text = journal.dumps(data)
+        changes_text = journal.dumps(changes) if changes else "{}"
+        digest = journal.digest(
+            self.seq, self.at_text, self.actor_id, self.actor_label, self.ip, self.request_id,
+            action, self.object_type, object_id, enterprise_id, district, self.op, data_text,
+            changes_text, self.prev_hash,
+        )
+        self.pending.append((self.seq, action, object_id, enterprise_id, district, data_text,
+                             changes_text, self.prev_hash, digest))
+        self.prev_hash = digest
 
     def flush(self) -> None:
         entries, self.pending = self.pending, []
         columns = (*journal.HASHED_COLUMNS, "hash")
         if not self.use_copy:
-            JournalEntry.objects.bulk_create(
-                [JournalEntry(**{c: getattr(e, c) for c in columns}) for e in entries],
-                batch_size=1000,
-            )
+            JournalEntry.objects.bulk_create([
+                JournalEntry(
+                    seq=seq, at=self.at, actor_id=self.actor_id, actor_label=self.actor_label,
+                    ip=self.ip, request_id=self.request_id, action=action,
+                    object_type=self.object_type, object_id=object_id,
+                    enterprise_id=enterprise_id, district=district, op=self.op,
+                    data=json.loads(data), changes=json.loads(changes), prev_hash=prev_hash,
+                    hash=digest,
+                )
+                for (seq, action, object_id, enterprise_id, district, data, changes, prev_hash,
+                     digest) in entries
+            ], batch_size=1000)
             return
-        at = self.common["at"].isoformat()
-        lines = []
-        for e in entries:
-            data = json.dumps(e.data, ensure_ascii=False, separators=(",", ":"))
-            changes = json.dumps(e.changes, ensure_ascii=False, separators=(",", ":"))
-            lines.append("\t".join((
-                str(e.seq), at, _copy_text(e.actor_id), _copy_text(e.actor_label),
-                _copy_text(e.ip), _copy_text(e.request_id), e.action, e.object_type,
-                e.object_id, _copy_text(e.enterprise_id), _copy_text(e.district), e.op,
-                _copy_text(data), _copy_text(changes), e.prev_hash, e.hash,
-            )) + "\n")
+        common = "\t".join((
+            _copy_text(self.actor_id), _copy_text(self.actor_label), _copy_text(self.ip),
+            _copy_text(self.request_id),
+        ))
+        at = self.at.isoformat()
+        object_type, op = _escape(self.object_type), _escape(self.op)
+        lines = [
+            f"{seq}\t{at}\t{common}\t{_escape(action)}\t{object_type}\t{_escape(object_id)}\t"
+            f"{_copy_text(enterprise_id)}\t{_escape(district)}\t{op}\t"
+            f"{_json_cell(data)}\t{_json_cell(changes)}\t"
+            f"{prev_hash}\t{digest}\n"
+            for (seq, action, object_id, enterprise_id, district, data, changes, prev_hash,
+                 digest) in entries
+        ]
         _copy(JournalEntry._meta.db_table,
               [JournalEntry._meta.get_field(c).column for c in columns], lines)
 
@@ -560,8 +581,7 @@ class _Upsert:
         for pk, (number, values) in zip(ids, new, strict=True):
             cells = [str(pk)]
             for value, needs_escape in zip(values, escape, strict=True):
-                cells.append(value.translate(_COPY_ESCAPES) if needs_escape
-                             else _copy_text(value))
+                cells.append(_escape(value) if needs_escape else _copy_text(value))
             cells += ("1", now, now)
             lines.append("\t".join(cells) + "\n")
             row = _Row(pk, values, 1, self.now_json, self.now_json)

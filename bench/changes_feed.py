@@ -1,0 +1,149 @@
+"""The sync feed over HTTP: a full first sync of 100k enterprises, and a page deep in 1M entries.
+
+Targets: a full sync through `/api/v1/changes/?limit=1000` moves rows at 60 % or more of the
+rate of a raw `.values()` JSON dump of the enterprises in pages of 1000 from the same
+gunicorn server; a page at `after` near the head of a 1M-entry journal takes at most twice as
+long as the first page (medians). An admin's token, one connection, one worker.
+"""
+
+import http.client
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from bench import common
+
+ENTERPRISES = int(os.environ.get("BENCH_FEED_ENTERPRISES", "100000"))
+JOURNAL = int(os.environ.get("BENCH_FEED_JOURNAL", "1000000"))
+LIMIT = 1000
+MIN_RATE = 0.6
+MAX_DEEP = 2.0
+REPEAT = 7
+
+
+class Client:
+    def __init__(self, port: int, token: str = ""):
+        self.port = port
+        self.headers = {"Authorization": f"Token {token}"} if token else {}
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+
+    def get(self, path: str):
+        for attempt in (1, 2):
+            try:
+                self.connection.request("GET", path, headers=self.headers)
+                response = self.connection.getresponse()
+                body = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.connection.close()  # gunicorn's sync worker closed the kept-alive socket
+                if attempt == 2:
+                    raise
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:300]!r}")
+        return json.loads(body)
+
+
+def _populate() -> str:
+    from django.contrib.auth.models import Group
+    from django.db import transaction
+    from rest_framework.authtoken.models import Token
+
+    from bench.import_enterprises import COLUMNS, _rows
+    from enterprises.imports import enterprise_import
+    from portal.models import User
+    from portal.roles import Role
+
+    common.truncate_registry()
+    result = enterprise_import(
+        rows=(dict(zip(COLUMNS, row, strict=True)) for row in _rows(ENTERPRISES)), actor=None
+    )
+    if not result.ok or result.created != ENTERPRISES:
+        raise RuntimeError(f"import failed: {result.errors[:3]}")
+    with transaction.atomic():
+        admin, _created = User.objects.get_or_create(username="bench-feed-admin")
+        admin.groups.add(Group.objects.get(name=Role.ADMIN))
+        token, _created = Token.objects.get_or_create(user=admin)
+    return token.key
+
+
+def _full_sync(client: Client) -> tuple[float, int, int]:
+    rows = upserts = 0
+    after = 0
+    start = time.perf_counter()
+    while True:
+        page = client.get(f"/api/v1/changes/?after={after}&limit={LIMIT}")
+        rows += len(page["results"])
+        upserts += sum(1 for row in page["results"] if row["type"] == "enterprises.enterprise")
+        after = page["next_after"]
+        if not page["has_more"]:
+            return time.perf_counter() - start, rows, upserts
+
+
+def _raw_dump(client: Client) -> tuple[float, int]:
+    rows = 0
+    after = 0
+    start = time.perf_counter()
+    while True:
+        page = client.get(f"/bench/raw-enterprises/?after={after}&limit={LIMIT}")
+        if not page:
+            return time.perf_counter() - start, rows
+        rows += len(page)
+        after = page[-1]["id"]
+
+
+def _page_seconds(client: Client, after: int) -> float:
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        page = client.get(f"/api/v1/changes/?after={after}&limit={LIMIT}")
+        times.append(time.perf_counter() - start)
+        if len(page["results"]) != LIMIT:
+            raise RuntimeError(f"page after {after} has {len(page['results'])} rows")
+    return common.median(times)
+
+
+def run() -> list[tuple]:
+    url = common.setup_django()
+    from django.db import connection
+
+    from portal.models import JournalEntry
+
+    token = _populate()
+    head = JournalEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    connection.close()
+    with tempfile.TemporaryDirectory() as folder:
+        server, port = common.start_gunicorn(
+            settings="bench._changes_settings", database_url=url, var_dir=Path(folder)
+        )
+        try:
+            feed, raw = Client(port, token), Client(port)
+            feed.get(f"/api/v1/changes/?after=0&limit={LIMIT}")  # warm the worker
+            raw.get(f"/bench/raw-enterprises/?after=0&limit={LIMIT}")
+            sync_seconds, synced, upserts = _full_sync(feed)
+            raw_seconds, dumped = _raw_dump(raw)
+
+            common.extend_journal(JOURNAL - head)
+            total = JournalEntry.objects.count()
+            connection.close()
+            first = _page_seconds(feed, 0)
+            deep_after = total - LIMIT
+            deep = _page_seconds(feed, deep_after)
+        finally:
+            common.stop(server)
+    sync_rate, raw_rate = synced / sync_seconds, dumped / raw_seconds
+    rate = sync_rate / raw_rate
+    return [
+        ("enterprises (synced / dumped)", f"{upserts} / {dumped} ({synced} entries)",
+         f"{ENTERPRISES}", "PASS" if upserts == dumped == ENTERPRISES else "FAIL"),
+        ("full sync /changes/", f"{sync_seconds:.2f} s, {sync_rate:,.0f} rows/s", "", ""),
+        ("raw .values() dump", f"{raw_seconds:.2f} s, {raw_rate:,.0f} rows/s", "", ""),
+        ("sync rate / raw rate", f"{rate:.0%}", f">= {MIN_RATE:.0%}",
+         "PASS" if rate >= MIN_RATE else "FAIL"),
+        ("journal entries", f"{total}", f"{JOURNAL}", "PASS" if total >= JOURNAL else "FAIL"),
+        ("first page (after=0)", f"{first * 1000:.1f} ms", "", ""),
+        (f"deep page (after={deep_after})", f"{deep * 1000:.1f} ms", "", ""),
+        ("deep / first", f"{deep / first:.2f}x", f"<= {MAX_DEEP:g}x",
+         "PASS" if deep / first <= MAX_DEEP else "FAIL"),
+    ]
