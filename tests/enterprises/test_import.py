@@ -231,7 +231,7 @@ def test_command_imports_a_good_file_and_reports_counts(tmp_path, db):
 
     call_command("import_enterprises", str(path), "--no-progress", stdout=out)
 
-    assert "2 created, 0 updated, 0 unchanged" in out.getvalue()
+    assert "新增 2 家，更新 0 家，未变 0 家。" in out.getvalue()  # zh-hans, the default
     assert Enterprise.objects.count() == 2
     entry = JournalEntry.objects.filter(object_type="enterprises.enterprise").first()
     assert entry.actor_label == "system"
@@ -245,7 +245,7 @@ def test_command_dry_run_writes_nothing(tmp_path, db):
 
     call_command("import_enterprises", str(path), "--dry-run", "--no-progress", stdout=out)
 
-    assert "1 created" in out.getvalue()
+    assert "试运行，未写入：新增 1 家" in out.getvalue()
     assert not Enterprise.objects.exists()
 
 
@@ -258,8 +258,8 @@ def test_command_lists_every_error_and_fails(tmp_path, db):
         call_command("import_enterprises", str(path), "--no-progress", stderr=err)
 
     assert raised.value.returncode == 1
-    assert "row 3, contact_phone" in err.getvalue()
-    assert "row 4, industry" in err.getvalue()
+    assert "第 3 行，contact_phone" in err.getvalue()
+    assert "第 4 行，industry" in err.getvalue()
     assert not Enterprise.objects.exists()
 
 
