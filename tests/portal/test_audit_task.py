@@ -11,22 +11,9 @@ from portal.models import JournalAnchor, JournalEntry, JournalVerification, Noti
 from portal.roles import Role
 from tests.enterprises import factories
 from tests.factories import user_with
+from tests.portal.tampering import tamper
 
 pytestmark = pytest.mark.django_db
-
-
-def tamper(sql, params=()):
-    """Change the journal table behind the portal's back, as a database superuser would."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE portal_journalentry DISABLE TRIGGER portal_journal_append_only"
-            )
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "ALTER TABLE portal_journalentry ENABLE TRIGGER portal_journal_append_only"
-            )
 
 
 @pytest.fixture
