@@ -13,43 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from .common import ROOT, setup_django, truncate_registry
+
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 MAX_RATIO = 5
 MAX_MEMORY_MB = 300
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 COLUMNS = (
     "credit_code", "name", "legal_representative", "industry", "district", "address",
     "contact_name", "contact_phone", "employee_count", "is_key_project", "spectrum",
 )
-
-
-def _setup_django() -> str:
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("PORTAL_TESTING", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    import dj_database_url
-    import psycopg2
-
-    config = dj_database_url.parse(url)
-    if not config["ENGINE"].endswith("postgresql"):
-        raise RuntimeError("this benchmark needs PostgreSQL (DATABASE_URL)")
-    admin = psycopg2.connect(
-        dbname="postgres", user=config["USER"], password=config["PASSWORD"] or None,
-        host=config["HOST"], port=config["PORT"] or 5432,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
-    admin.close()
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    return url
 
 
 def _rows(count: int):
@@ -80,15 +52,6 @@ def _rows(count: int):
             "1" if serial % 50 == 0 else "0",
             "",
         )
-
-
-def _truncate() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        # TRUNCATE is not a row operation: the journal's append-only row trigger allows it.
-        cursor.execute("TRUNCATE enterprises_enterprise, portal_journalentry, portal_journalanchor "
-                       "RESTART IDENTITY CASCADE")
 
 
 def _time_copy(path: Path) -> float:
@@ -134,7 +97,7 @@ def _time_import(path: Path, url: str) -> tuple[float, float, int, str]:
 
 
 def run() -> list[tuple]:
-    url = _setup_django()
+    url = setup_django()
     from django.db import connection
     from django.utils import timezone
 
@@ -152,10 +115,10 @@ def run() -> list[tuple]:
             for row in _rows(ROWS):
                 plain.writerow(row)
                 raw.writerow([*row, 1, now, now])
-        _truncate()
+        truncate_registry()
         copy_seconds = _time_copy(copy_source)
         copied = Enterprise.objects.count()
-        _truncate()
+        truncate_registry()
         connection.close()
         import_seconds, memory_mb, code, output = _time_import(source, url)
         imported = Enterprise.objects.count()
