@@ -2,7 +2,12 @@
 
 from rest_framework import serializers
 
-from portal.api.serializers import RepresentationSerializer, TrackedFieldsMixin
+from portal.api.serializers import (
+    RepresentationSerializer,
+    StrictCharField,
+    StrictSlugRelatedField,
+    TrackedFieldsMixin,
+)
 
 from .. import representations
 from ..models import District, Enterprise, Industry, Membership, Spectrum
@@ -34,9 +39,9 @@ class SpectrumSerializer(RepresentationSerializer, TrackedFieldsMixin):
 
 
 class SpectrumWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=100)
+    district = StrictSlugRelatedField(slug_field="code", queryset=District.objects.all())
+    description = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class EnterpriseSerializer(RepresentationSerializer, TrackedFieldsMixin):
@@ -57,14 +62,14 @@ class EnterpriseSerializer(RepresentationSerializer, TrackedFieldsMixin):
 class EnterpriseWriteSerializer(serializers.Serializer):
     """Input shape only; the model and the service decide validity (credit code, mobile)."""
 
-    credit_code = serializers.CharField(max_length=32)
-    name = serializers.CharField(max_length=200)
-    legal_representative = serializers.CharField(max_length=64)
-    industry = serializers.SlugRelatedField(slug_field="code", queryset=Industry.objects.all())
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
-    address = serializers.CharField(max_length=255)
-    contact_name = serializers.CharField(max_length=64)
-    contact_phone = serializers.CharField(max_length=20)
+    credit_code = StrictCharField(max_length=32)
+    name = StrictCharField(max_length=200)
+    legal_representative = StrictCharField(max_length=64)
+    industry = StrictSlugRelatedField(slug_field="code", queryset=Industry.objects.all())
+    district = StrictSlugRelatedField(slug_field="code", queryset=District.objects.all())
+    address = StrictCharField(max_length=255)
+    contact_name = StrictCharField(max_length=64)
+    contact_phone = StrictCharField(max_length=20)
     employee_count = serializers.IntegerField(min_value=0, max_value=2_000_000, default=0)
     is_key_project = serializers.BooleanField(default=False)
     spectrum = serializers.PrimaryKeyRelatedField(
@@ -84,4 +89,4 @@ class MembershipWriteSerializer(serializers.Serializer):
         queryset=Membership._meta.get_field("user").related_model.objects.all()
     )
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all())
-    title = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    title = StrictCharField(max_length=64, required=False, allow_blank=True, default="")

@@ -6,7 +6,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from enterprises.models import Enterprise
-from portal.api.serializers import RepresentationSerializer, TrackedFieldsMixin
+from portal.api.serializers import (
+    RepresentationSerializer,
+    StrictCharField,
+    TrackedFieldsMixin,
+)
 
 from .. import representations
 from ..models import MEASURES, Confirmation, Filing
@@ -81,7 +85,7 @@ class FilingWriteSerializer(serializers.Serializer):
     )
     measures = MeasuresSerializer(required=False)
     commitment_accepted = serializers.BooleanField(required=False)
-    signer_name = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    signer_name = StrictCharField(required=False, allow_blank=True, max_length=64)
 
     def __init__(self, instance=None, *args, **kwargs):
         super().__init__(instance, *args, **kwargs)
@@ -102,21 +106,21 @@ class FilingWriteSerializer(serializers.Serializer):
 
 class FilingReviewSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class FilingConfirmSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Confirmation.Outcome.choices)
     checklist = MeasuresSerializer()
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    notes = StrictCharField(required=False, allow_blank=True, default="", max_length=4000)
     items = serializers.ListField(
-        child=serializers.CharField(max_length=500), required=False, default=list
+        child=StrictCharField(max_length=500), required=False, default=list
     )
     deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class FilingReportRectifiedSerializer(serializers.Serializer):
-    report = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    report = StrictCharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class AttachmentSerializer(RepresentationSerializer, TrackedFieldsMixin):

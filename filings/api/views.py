@@ -24,22 +24,6 @@ from ..filters import FilingFilterSet
 from ..models import Attachment, Filing, NegativeList
 from . import serializers
 
-# Filing actions any role that may change filings can call; the services then decide
-# whether this user (member or serving liaison) may do this one.
-CHANGE_ACTIONS = frozenset({"submit", "withdraw", "confirm", "review", "report_rectified"})
-
-
-class FilingPermissions(ModelPermissions):
-    def has_permission(self, request, view):
-        name = getattr(view, "action", None)
-        if request.method == "POST" and name in CHANGE_ACTIONS:
-            return bool(request.user.is_authenticated
-                        and request.user.has_perm("filings.change_filing"))
-        if request.method == "POST" and name == "attachments":
-            return bool(request.user.is_authenticated
-                        and request.user.has_perm("filings.add_attachment"))
-        return super().has_permission(request, view)
-
 
 class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
     """Resumption filings of the enterprises in the caller's scope.
@@ -54,7 +38,11 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
     read_serializer_class = serializers.FilingSerializer
     write_serializer_class = serializers.FilingWriteSerializer
     filterset_class = FilingFilterSet
-    permission_classes = [FilingPermissions]
+    # State transitions (submit, confirm, ...) need `change_filing` (ModelPermissions); the
+    # services then decide whether this user (member or serving liaison) may do this one.
+    action_permissions = {"attachments": ["filings.add_attachment"]}
+    # Transitions that honour an optional If-Match (412 when stale).
+    versioned_actions = frozenset({"submit", "withdraw", "review", "confirm", "report_rectified"})
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def create_object(self, data):
@@ -137,7 +125,7 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
                    responses=serializers.AttachmentSerializer(many=True))
     @extend_schema(methods=["POST"], request={"multipart/form-data": {
         "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
-    }}, responses=serializers.AttachmentSerializer)
+    }}, responses={201: serializers.AttachmentSerializer})
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, pk=None):
         """List the filing's attachments, or upload one (multipart `file`: PDF, JPEG or
@@ -184,6 +172,9 @@ class NegativeListViewSet(viewsets.GenericViewSet):
     permission_classes = [ModelPermissions]
     lookup_field = "number"
     lookup_value_regex = r"[0-9]+"
+    # The list is the current version, which is 404 until one is published.
+    extra_error_codes = frozenset({404})
+    list_is_one_object = True
     pagination_class = None
     filter_backends = []
 
@@ -197,7 +188,8 @@ class NegativeListViewSet(viewsets.GenericViewSet):
     def _read(self, obj):
         return Response(self.get_serializer(obj).data, headers={"ETag": etag(obj.version)})
 
-    @extend_schema(responses=serializers.NegativeListSerializer)
+    @extend_schema(operation_id="v1_negative_list_current",
+                   responses=serializers.NegativeListSerializer)
     def list(self, request):
         current = self.get_queryset().published().order_by("-number").first()
         if current is None:

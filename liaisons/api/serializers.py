@@ -4,7 +4,11 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from enterprises.models import Enterprise, Spectrum
-from portal.api.serializers import RepresentationSerializer, TrackedFieldsMixin
+from portal.api.serializers import (
+    RepresentationSerializer,
+    StrictCharField,
+    TrackedFieldsMixin,
+)
 
 from .. import representations
 from ..models import Assignment
@@ -32,4 +36,4 @@ class AssignmentWriteSerializer(serializers.Serializer):
     )
     active_from = serializers.DateField()
     active_to = serializers.DateField(allow_null=True, required=False, default=None)
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=255, required=False, allow_blank=True, default="")

@@ -238,10 +238,12 @@ class ChangesView(APIView):
         description=_DESCRIPTION,
         parameters=[
             OpenApiParameter(
-                "after", int, description="Return entries after this seq (0 to start)."
+                "after", {"type": "integer", "minimum": 0},
+                description="Return entries after this seq (0 to start).",
             ),
             OpenApiParameter(
-                "limit", int, description=f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})."
+                "limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
             ),
         ],
         responses=inline_serializer("ChangesPage", {

@@ -1,5 +1,6 @@
 """Serializer bases: reads render the shared representation, writes only check shapes."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from portal.journal import to_json
@@ -24,3 +25,24 @@ class TrackedFieldsMixin(serializers.Serializer):
     version = serializers.IntegerField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only strings: DRF's own turns 42 into "42" silently, so a
+    client sending the wrong type would never learn of it."""
+
+    default_error_messages = {"invalid": _("Not a valid string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A SlugRelatedField (district and industry codes, ...) that takes only strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

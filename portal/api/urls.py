@@ -1,6 +1,6 @@
 """The API root: every resource of /api/v1/ is registered on this one router."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from enterprises.api import views as enterprise_views
@@ -25,4 +25,7 @@ urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("changes/", changes.ChangesView.as_view(), name="api-changes"),
     path("", include(router.urls)),
+    # Last: an address no route matches (`/enterprises/1.5/`) answers in JSON, not HTML.
+    # Only with the trailing slash, so APPEND_SLASH still redirects `/enterprises`.
+    re_path(r"^[\s\S]*/$", views.not_found, name="api-not-found"),
 ]

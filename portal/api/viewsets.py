@@ -7,6 +7,7 @@ later gets them by default.
 """
 
 from rest_framework import status, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from .conditional import etag, expected_version
@@ -14,6 +15,9 @@ from .idempotency import IdempotentPostMixin
 
 
 class TrackedViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+    # The API speaks JSON (uploads declare their own parsers): a form would turn every
+    # number and boolean into a string the write serializers must then guess at.
+    parser_classes = [JSONParser]
     read_serializer_class = None
     write_serializer_class = None
     # Names of the service-calling methods a resource implements decide its routes.

@@ -1,0 +1,23 @@
+"""django-filter for the API, with number filters kept inside what the database can hold.
+
+A number filter takes any decimal up to 1e50; a huge id reached the database and failed
+there (SQLite: "Python int too large", PostgreSQL: out of range) as a 500. Bounded to
+64-bit integers, such a value is a 400 naming the parameter.
+"""
+
+from django_filters import NumberFilter
+from django_filters.rest_framework import DjangoFilterBackend
+
+INT64_MAX = 2**63 - 1
+
+
+class FilterBackend(DjangoFilterBackend):
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            # Filters are this instance's own copies, made before their form fields.
+            for filter_ in filterset.filters.values():
+                if isinstance(filter_, NumberFilter):
+                    filter_.extra.setdefault("min_value", -INT64_MAX)
+                    filter_.extra.setdefault("max_value", INT64_MAX)
+        return filterset
