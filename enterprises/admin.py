@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from portal.admin import TrackedAdmin
+from portal.admin import ReadOnlyAdmin, TrackedAdmin
 from portal.roles import Role
 
 from . import services
@@ -52,19 +52,12 @@ class DistrictAdmin(TrackedAdmin):
 
 
 @admin.register(Industry)
-class IndustryAdmin(admin.ModelAdmin):
+class IndustryAdmin(ReadOnlyAdmin):
+    """The GB/T 4754-2017 classification: reference data loaded by a migration."""
+
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)
     search_fields = ("code", "name", "name_en")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Spectrum)
