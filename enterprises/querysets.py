@@ -38,7 +38,11 @@ class EnterpriseQuerySet(models.QuerySet):
             return self.all()
         scope = models.Q(pk__in=[])
         if user.has_role(Role.ENTERPRISE):
-            scope |= models.Q(memberships__user=user)
+            from .models import Membership
+
+            # A subquery, not a join: a join on memberships could repeat rows, and later
+            # filters or annotations over memberships would reuse it.
+            scope |= models.Q(pk__in=Membership.objects.filter(user=user).values("enterprise"))
         if user.has_role(Role.LIAISON):
             from liaisons.models import Assignment
 
@@ -47,8 +51,8 @@ class EnterpriseQuerySet(models.QuerySet):
             scope |= models.Q(spectrum__in=active.exclude(spectrum=None).values("spectrum"))
         if user.has_role(Role.LABOR_OFFICER, Role.SUPPLY_OFFICER):
             scope |= district_path_q(jurisdiction_paths(user))
-        # A membership join can repeat rows; filtering by primary key keeps them single.
-        return self.filter(pk__in=self.model.objects.filter(scope).values("pk"))
+        # Every condition is on the enterprise's own row (or its district), so no row repeats.
+        return self.filter(scope)
 
     def search(self, text: str):
         text = (text or "").strip()

@@ -28,15 +28,21 @@ def local_date(at=None):
 # --- who may act ---------------------------------------------------------------------------
 
 
-def require_member(actor, enterprise: Enterprise) -> None:
+def require_member(actor, enterprise: Enterprise, members=None) -> bool:
     """Enterprise-side actions: a member of the enterprise (or an administrator, or the
-    system itself when `actor` is None)."""
+    system itself when `actor` is None). `members`: `members_of(enterprise)`, if the caller
+    has read them already.
+
+    True when a membership was found: the enterprise then exists (memberships go with it).
+    """
     if actor is None or actor.has_role(Role.ADMIN):
-        return
-    if actor.has_role(Role.ENTERPRISE) and Membership.objects.filter(
-        user=actor, enterprise_id=enterprise.pk
-    ).exists():
-        return
+        return False
+    if not actor.has_role(Role.ENTERPRISE):
+        raise PermissionDenied(_("Only a member of the enterprise may do this."))
+    if members is not None and any(member.pk == actor.pk for member in members):
+        return True
+    if Membership.objects.filter(user=actor, enterprise_id=enterprise.pk).exists():
+        return True
     raise PermissionDenied(_("Only a member of the enterprise may do this."))
 
 
@@ -90,10 +96,12 @@ def liaison_url(filing: Filing) -> str:
     return reverse("filings:confirm", args=[filing.pk])
 
 
-def tell_enterprise(filing: Filing, enterprise: Enterprise, *, kind, title, body) -> None:
+def tell_enterprise(filing: Filing, enterprise: Enterprise, *, kind, title, body,
+                    recipients=None) -> None:
+    """Notify the members (`recipients`: the members, when the caller read them already)."""
     notifications.notify(
-        recipients=members_of(enterprise), kind=kind, title=title, body=body,
-        url=filing_url(filing), enterprise_id=enterprise.pk,
+        recipients=members_of(enterprise) if recipients is None else recipients, kind=kind,
+        title=title, body=body, url=filing_url(filing), enterprise_id=enterprise.pk,
     )
 
 
@@ -117,10 +125,32 @@ def matching_entry(entries, enterprise: Enterprise) -> NegativeListEntry | None:
     return found[0] if found else None
 
 
+# The entries of published versions, which never change (a published version can be neither
+# edited nor deleted), read once per process. Keyed by the version's row and publication, so
+# a version published later, by any process, is a new key; publishing here also empties it.
+_published_entries: dict[tuple, tuple[NegativeListEntry, ...]] = {}
+_PUBLISHED_KEPT = 4
+
+
 def current_entries(negative_list: NegativeList | None) -> list[NegativeListEntry]:
+    """The entries of `negative_list` (its industries loaded); those of a published version
+    are shared read-only by every decision in the process."""
     if negative_list is None:
         return []
-    return list(negative_list.entries.select_related("industry"))
+    if negative_list.published_at is None:
+        return list(negative_list.entries.select_related("industry"))
+    key = (negative_list.pk, negative_list.number, negative_list.published_at)
+    entries = _published_entries.get(key)
+    if entries is None:
+        entries = tuple(negative_list.entries.select_related("industry"))
+        if len(_published_entries) >= _PUBLISHED_KEPT:
+            _published_entries.clear()
+        _published_entries[key] = entries
+    return list(entries)
+
+
+def forget_published_entries() -> None:
+    _published_entries.clear()
 
 
 def high_risk_district(district: District) -> District | None:

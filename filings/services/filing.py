@@ -7,7 +7,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,8 +41,14 @@ REQUIRED_TO_SUBMIT = (
 )
 
 
-def _enterprise(filing: Filing) -> Enterprise:
-    return Enterprise.objects.select_related("district").get(pk=filing.enterprise_id)
+# Foreign keys of a decision whose rows the service reads in its own transaction (published
+# negative-list versions and their entries are never deleted): not looked up again.
+DECISION_KEYS = ("negative_list", "matched_entry")
+
+
+def _lock(filing: Filing) -> Filing:
+    """The filing under its row lock, with its enterprise and the enterprise's district."""
+    return lock(filing, "enterprise__district")
 
 
 def _prepare(fields: dict[str, Any], current: Filing | None) -> dict[str, Any]:
@@ -74,14 +80,14 @@ def _prepare(fields: dict[str, Any], current: Filing | None) -> dict[str, Any]:
 @transaction.atomic
 def filing_create(*, actor, enterprise: Enterprise, **fields: Any) -> Filing:
     """Start a draft; it may be incomplete. One active filing per enterprise."""
-    common.require_member(actor, enterprise)
+    member = common.require_member(actor, enterprise)
     if Filing.objects.filter(enterprise=enterprise).active().exists():
         raise ValidationError(
             {"enterprise": _("This enterprise already has an active filing; withdraw it first.")}
         )
     return tracked_create(
         Filing, actor=actor, action="filings.filing.created", enterprise=enterprise,
-        status=Status.DRAFT, **_prepare(fields, None),
+        status=Status.DRAFT, known=("enterprise",) if member else (), **_prepare(fields, None),
     )
 
 
@@ -90,14 +96,15 @@ def filing_update(
     *, filing: Filing, actor, fields: dict[str, Any], expected_version: int | None = None
 ) -> Filing:
     """Change a draft (saving it as often as the enterprise likes)."""
-    current = lock(filing)
+    current = _lock(filing)
     check_version(current, expected_version)
     common.require_member(actor, current.enterprise)
     common.require_status(
         current, (Status.DRAFT,), _("Only a draft can be changed; this filing is %(status)s.")
     )
     return tracked_update(
-        current, actor=actor, action="filings.filing.updated", fields=_prepare(fields, current)
+        current, actor=actor, action="filings.filing.updated", fields=_prepare(fields, current),
+        locked=True,
     )
 
 
@@ -128,14 +135,35 @@ def _next_number(enterprise: Enterprise, at) -> str:
     """`<county code>-<yyyymmdd>-<4-digit daily sequence>`, the date in Asia/Shanghai.
 
     The counter row is incremented in place, so concurrent filings of one county queue on
-    its row lock and every number is used exactly once.
+    its row lock and every number is used exactly once. The lock lasts until commit: take
+    the number as late in the transaction as possible.
     """
     code = enterprise.district_id[:6]
     day = common.local_date(at)
-    counter, _created = FilingCounter.objects.get_or_create(district_code=code, day=day)
-    FilingCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    last = FilingCounter.objects.values_list("last", flat=True).get(pk=counter.pk)
+    if connection.features.can_return_columns_from_insert:
+        last = _increment(code, day)
+    else:  # pragma: no cover - PostgreSQL and SQLite >= 3.35 return from an upsert
+        counter, _created = FilingCounter.objects.get_or_create(district_code=code, day=day)
+        FilingCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+        last = FilingCounter.objects.values_list("last", flat=True).get(pk=counter.pk)
     return f"{code}-{day:%Y%m%d}-{last:04d}"
+
+
+def _increment(code: str, day: datetime.date) -> int:
+    """Create the (county, day) counter at 1 or add one to it, in one statement."""
+    meta = FilingCounter._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    district, date, last = (quote(meta.get_field(name).column)
+                            for name in ("district_code", "day", "last"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({district}, {date}, {last}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({district}, {date}) DO UPDATE SET {last} = {table}.{last} + 1 "
+            f"RETURNING {last}",
+            [code, connection.ops.adapt_datefield_value(day)],
+        )
+        return cursor.fetchone()[0]
 
 
 def _filed_fields(enterprise: Enterprise, at) -> dict[str, Any]:
@@ -147,21 +175,29 @@ def _filed_fields(enterprise: Enterprise, at) -> dict[str, Any]:
     }
 
 
-def _announce_decision(filing: Filing, enterprise: Enterprise) -> None:
-    if filing.status == Status.FILED:
-        title = _("Filing %(number)s accepted: you may resume work") % {"number": filing.number}
+def _announce_decision(filing: Filing, enterprise: Enterprise, decision: dict[str, Any],
+                       members=None) -> None:
+    """Tell the members the `decision` (the fields about to be written on `filing`).
+
+    Written before the filing itself, so that the journal is appended last.
+    """
+    status = decision["status"]
+    reason = decision.get("decision_reason", filing.decision_reason)
+    if status == Status.FILED:
+        number = decision["number"]
+        title = _("Filing %(number)s accepted: you may resume work") % {"number": number}
         body = _(
             "%(enterprise)s is filed under number %(number)s. A liaison will visit to confirm "
             "the prevention measures on site."
-        ) % {"enterprise": enterprise.name, "number": filing.number}
-    elif filing.status == Status.REJECTED:
+        ) % {"enterprise": enterprise.name, "number": number}
+    elif status == Status.REJECTED:
         title = _("Filing rejected: the industry is on the negative list")
-        body = filing.decision_reason
+        body = reason
     else:
         title = _("Filing received: a liaison will review it")
-        body = filing.decision_reason
-    common.tell_enterprise(filing, enterprise, kind=f"filing.{filing.status}", title=title,
-                           body=body)
+        body = reason
+    common.tell_enterprise(filing, enterprise, kind=f"filing.{status}", title=title,
+                           body=body, recipients=members)
 
 
 @transaction.atomic
@@ -169,10 +205,12 @@ def filing_submit(*, filing: Filing, actor, expected_version: int | None = None)
     """Decide at once (DESIGN §7): a negative-list entry → rejected citing it; a district at
     high risk → needs review by a liaison; otherwise filed with a number. Incomplete
     measures or no commitment are a ValidationError naming each missing item."""
-    current = lock(filing)
+    current = _lock(filing)
     check_version(current, expected_version)
-    enterprise = _enterprise(current)
-    common.require_member(actor, enterprise)
+    enterprise = current.enterprise
+    # The members are told the decision; the actor is usually one of them.
+    members = list(common.members_of(enterprise))
+    common.require_member(actor, enterprise, members)
     common.require_status(
         current, (Status.DRAFT,), _("Only a draft can be submitted; this filing is %(status)s.")
     )
@@ -196,17 +234,17 @@ def filing_submit(*, filing: Filing, actor, expected_version: int | None = None)
             ) % {"district": risky.name},
         )
     else:
+        # The county's counter stays locked until commit: the last step before the writes.
         fields.update(_filed_fields(enterprise, now))
-    decided = tracked_update(current, actor=actor, action="filings.filing.submitted",
-                             fields=fields)
-    _announce_decision(decided, enterprise)
-    if decided.status == Status.NEEDS_REVIEW:
+    _announce_decision(current, enterprise, fields, members)
+    if fields["status"] == Status.NEEDS_REVIEW:
         common.tell_liaisons(
-            decided, enterprise, kind="filing.needs_review",
+            current, enterprise, kind="filing.needs_review",
             title=_("Filing of %(enterprise)s needs your review") % {"enterprise": enterprise.name},
-            body=decided.decision_reason,
+            body=fields["decision_reason"],
         )
-    return decided
+    return tracked_update(current, actor=actor, action="filings.filing.submitted",
+                          fields=fields, locked=True, known=DECISION_KEYS)
 
 
 @transaction.atomic
@@ -216,9 +254,9 @@ def filing_review(
 ) -> Filing:
     """A liaison decides a filing held for review: approved → filed with a number; rejected
     with a reason."""
-    current = lock(filing)
+    current = _lock(filing)
     check_version(current, expected_version)
-    enterprise = _enterprise(current)
+    enterprise = current.enterprise
     common.require_serving_liaison(actor, enterprise)
     common.require_status(
         current, (Status.NEEDS_REVIEW,),
@@ -235,16 +273,17 @@ def filing_review(
                 {"approve": _("The negative list now includes this industry (%(entry)s): "
                               "reject the filing.") % {"entry": entry.name}}
             )
+        members = list(common.members_of(enterprise))
         fields.update(_filed_fields(enterprise, now))
         fields.update(negative_list=negative_list, decision_reason=reason)
     else:
         if not reason:
             raise ValidationError({"reason": _("Give the reason for rejecting the filing.")})
+        members = None
         fields.update(status=Status.REJECTED, decision_reason=reason)
-    decided = tracked_update(current, actor=actor, action="filings.filing.reviewed",
-                             fields=fields)
-    _announce_decision(decided, enterprise)
-    return decided
+    _announce_decision(current, enterprise, fields, members)
+    return tracked_update(current, actor=actor, action="filings.filing.reviewed",
+                          fields=fields, locked=True, known=DECISION_KEYS)
 
 
 def _checklist(checklist: dict | None) -> dict[str, bool]:
@@ -265,9 +304,9 @@ def filing_confirm(
 ) -> Filing:
     """The liaison's on-site confirmation (复工确认书): every measure found in place →
     confirmed; otherwise rectifying, with the items to fix and a deadline."""
-    current = lock(filing)
+    current = _lock(filing)
     check_version(current, expected_version)
-    enterprise = _enterprise(current)
+    enterprise = current.enterprise
     common.require_serving_liaison(actor, enterprise)
     common.require_status(
         current, (Status.FILED, Status.RECTIFYING),
@@ -297,12 +336,22 @@ def filing_confirm(
     if errors:
         raise ValidationError(errors)
     notes = (notes or "").strip()
+    # Told first (the number does not change), so that the journal is appended last.
+    if outcome == Confirmation.Outcome.CONFIRMED:
+        title = _("Filing %(number)s confirmed on site") % {"number": current.number}
+        body = _("The liaison found every prevention measure in place.")
+    else:
+        title = _("Filing %(number)s: rectification required") % {"number": current.number}
+        body = _("Fix by %(deadline)s: %(items)s") % {
+            "deadline": deadline.isoformat(), "items": "; ".join(items)
+        }
+    common.tell_enterprise(current, enterprise, kind=f"filing.{outcome}", title=title, body=body)
     tracked_create(
         Confirmation, actor=actor, action="filings.confirmation.created", filing=current,
         outcome=outcome, checklist=found, notes=notes, items=items, deadline=deadline,
-        confirmed_by=actor,
+        confirmed_by=actor, known=("filing",),
     )
-    confirmed = tracked_update(
+    return tracked_update(
         current, actor=actor,
         action="filings.filing.confirmed" if outcome == Confirmation.Outcome.CONFIRMED
         else "filings.filing.rectification_required",
@@ -317,17 +366,8 @@ def filing_confirm(
             "rectification_reported_at": None,
             "rectification_report": "",
         },
+        locked=True,
     )
-    if outcome == Confirmation.Outcome.CONFIRMED:
-        title = _("Filing %(number)s confirmed on site") % {"number": confirmed.number}
-        body = _("The liaison found every prevention measure in place.")
-    else:
-        title = _("Filing %(number)s: rectification required") % {"number": confirmed.number}
-        body = _("Fix by %(deadline)s: %(items)s") % {
-            "deadline": deadline.isoformat(), "items": "; ".join(items)
-        }
-    common.tell_enterprise(confirmed, enterprise, kind=f"filing.{outcome}", title=title, body=body)
-    return confirmed
 
 
 @transaction.atomic
@@ -335,31 +375,32 @@ def filing_report_rectified(
     *, filing: Filing, actor, report: str = "", expected_version: int | None = None
 ) -> Filing:
     """The enterprise reports the items fixed; the liaison then confirms again."""
-    current = lock(filing)
+    current = _lock(filing)
     check_version(current, expected_version)
-    enterprise = _enterprise(current)
+    enterprise = current.enterprise
     common.require_member(actor, enterprise)
     common.require_status(
         current, (Status.RECTIFYING,),
         _("Only a filing under rectification can be reported fixed; this filing is %(status)s."),
     )
-    reported = tracked_update(
-        current, actor=actor, action="filings.filing.rectification_reported",
-        fields={"rectification_reported_at": timezone.now(),
-                "rectification_report": (report or "").strip()},
-    )
+    report = (report or "").strip()
+    # Told first, so that the journal is appended last.
     common.tell_liaisons(
-        reported, enterprise, kind="filing.rectification_reported",
+        current, enterprise, kind="filing.rectification_reported",
         title=_("%(enterprise)s reports the rectification done") % {"enterprise": enterprise.name},
-        body=reported.rectification_report,
+        body=report,
     )
-    return reported
+    return tracked_update(
+        current, actor=actor, action="filings.filing.rectification_reported",
+        fields={"rectification_reported_at": timezone.now(), "rectification_report": report},
+        locked=True,
+    )
 
 
 @transaction.atomic
 def filing_withdraw(*, filing: Filing, actor, expected_version: int | None = None) -> Filing:
     """The enterprise withdraws its filing (a new one may then be started)."""
-    current = lock(filing)
+    current = _lock(filing)
     check_version(current, expected_version)
     common.require_member(actor, current.enterprise)
     common.require_status(
@@ -368,5 +409,5 @@ def filing_withdraw(*, filing: Filing, actor, expected_version: int | None = Non
     )
     return tracked_update(
         current, actor=actor, action="filings.filing.withdrawn",
-        fields={"status": Status.WITHDRAWN, "closed_at": timezone.now()},
+        fields={"status": Status.WITHDRAWN, "closed_at": timezone.now()}, locked=True,
     )

@@ -148,6 +148,7 @@ def negative_list_publish(
         ],
         actor=actor,
     )
+    common.forget_published_entries()
     publication = Publication(published)
     if not entries:
         return publication

@@ -24,6 +24,12 @@ class ModelPermissions(DjangoModelPermissions):
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def _queryset(self, view):
+        # Only the model is read here: the class queryset names it without building the
+        # caller's visible_to() scope once more per request.
+        queryset = getattr(view, "queryset", None)
+        return queryset if queryset is not None else super()._queryset(view)
+
     def has_permission(self, request, view):
         name = getattr(view, "action", None)
         if request.method in {"GET", "HEAD", "OPTIONS"} or name in STANDARD_ACTIONS:
