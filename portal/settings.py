@@ -5,6 +5,8 @@ email to the console and Celery on kombu's filesystem transport.
 """
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -28,11 +30,20 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 TESTING = env_bool("PORTAL_TESTING", False)
+# Commands that build files from the code and sign nothing that outlives them may run
+# without the production secrets, so `manage.py makemigrations --check` works anywhere.
+_KEYLESS_COMMANDS = {"makemigrations", "makemessages", "compilemessages", "collectstatic",
+                     "spectacular", "help"}
+KEYLESS = (
+    len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" and sys.argv[1] in _KEYLESS_COMMANDS
+)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    elif KEYLESS:
+        SECRET_KEY = secrets.token_urlsafe(50)
     else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (see .env.example)."
@@ -172,7 +183,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
 # Key for encrypting personal data at rest (resident ID numbers). Required in production.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
-if not FIELD_ENCRYPTION_KEY and not (DEBUG or TESTING):
+if not FIELD_ENCRYPTION_KEY and not (DEBUG or TESTING or KEYLESS):
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off.")
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.

@@ -33,3 +33,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DJANGO_SETTINGS_MODULE="portal.settings")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_code_generating_commands_run_without_production_secrets():
+    """`makemigrations --check` must work on a checkout with no environment."""
+    result = run_manage("makemigrations", "--check", "--dry-run",
+                        DJANGO_SETTINGS_MODULE="portal.settings")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
