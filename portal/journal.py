@@ -69,9 +69,17 @@ def spec_for(obj_or_model) -> Tracked:
         raise LookupError(f"{label} is not registered with the journal") from None
 
 
+def _number(text: str):
+    # jsonb keeps numbers as decimals and prints 1e16 as 10000000000000000, which reads back
+    # as an int: store such whole floats as ints from the start, or the hash would change.
+    number = float(text)
+    return int(number) if number.is_integer() and abs(number) >= 1e16 else number
+
+
 def to_json(value):
     """Normalise to plain JSON types exactly as the database will give them back."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    encoded = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return json.loads(encoded, parse_float=_number)
 
 
 def represent(obj) -> dict:

@@ -254,3 +254,20 @@ def test_api_representation_equals_the_journal_data(history, client_for):
     assert {k: v for k, v in body.items() if k != "contact_phone"} == {
         k: v for k, v in latest.data.items() if k != "contact_phone"
     }
+
+
+def test_large_whole_floats_survive_the_database_round_trip(history):
+    """Regression: jsonb returned 1e16 as the integer 10000000000000000, so an entry holding
+    such a float failed verification on PostgreSQL as 'altered'."""
+    from django.db import transaction
+
+    assert journal.to_json({"x": 1e16, "y": 36.5, "z": 1e-05}) == {
+        "x": 10**16, "y": 36.5, "z": 1e-05,
+    }
+    with transaction.atomic():
+        journal.record_event(
+            action="portal.test.numbers", actor=None, object_type="portal.test",
+            data={"big": 1e16, "bigger": 2.5e20, "small": 1e-05, "temperature": 37.3},
+        )
+    result = journal.verify(objects=False)
+    assert result.ok, [str(p) for p in result.problems]
