@@ -7,7 +7,7 @@ from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import PreconditionFailed
-from .models import JournalAnchor, JournalEntry, User
+from .models import JournalAnchor, JournalEntry, JournalVerification, User
 
 
 class TrackedAdmin(admin.ModelAdmin):
@@ -106,3 +106,10 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 @admin.register(JournalAnchor)
 class JournalAnchorAdmin(ReadOnlyAdmin):
     list_display = ("seq", "hash", "at")
+
+
+@admin.register(JournalVerification)
+class JournalVerificationAdmin(ReadOnlyAdmin):
+    list_display = ("finished_at", "ok", "trigger", "entries", "head_seq", "problem_count")
+    list_filter = ("ok", "trigger")
+    date_hierarchy = "finished_at"

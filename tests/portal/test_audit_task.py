@@ -119,3 +119,16 @@ def test_runs_outside_a_transaction_as_a_worker_does(history):
     run = JournalVerification.objects.get()
     assert run.ok and run.head_seq == history.seq
     assert JournalAnchor.objects.get().seq == history.seq
+
+
+def test_verifications_are_listed_read_only_in_the_admin(client):
+    from portal.audit import services as audit_services
+
+    admin_user = user_with(Role.ADMIN, is_staff=True)
+    audit_services.journal_verification_run(actor=admin_user, trigger="manual")
+    client.force_login(admin_user)
+    page = client.get("/admin/portal/journalverification/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('class="field-trigger"') == 1 and "手动" in html
+    assert client.get("/admin/portal/journalverification/add/").status_code == 403
