@@ -58,39 +58,38 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
             expected_version=version,
         )
 
-    def _version(self):
-        return expected_version(self.request, required=False)
+    def _transition(self, service, params_serializer=None):
+        """One state transition: the scoped filing, the optional If-Match, the body's
+        parameters (if the action takes any), one service call, the filing as read."""
+        filing = self.get_object()  # outside the caller's scope: 404 before any 400
+        params = {}
+        if params_serializer is not None:
+            body = params_serializer(data=self.request.data)
+            body.is_valid(raise_exception=True)
+            params = body.validated_data
+        filing = service(
+            filing=filing, actor=self.request.user,
+            expected_version=expected_version(self.request, required=False), **params,
+        )
+        return self._read(filing)
 
     @extend_schema(request=None, responses=serializers.FilingSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Submit a draft for the instant decision (DESIGN §7)."""
-        filing = services.filing_submit(
-            filing=self.get_object(), actor=request.user, expected_version=self._version()
-        )
-        return self._read(filing)
+        return self._transition(services.filing_submit)
 
     @extend_schema(request=None, responses=serializers.FilingSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        filing = services.filing_withdraw(
-            filing=self.get_object(), actor=request.user, expected_version=self._version()
-        )
-        return self._read(filing)
+        return self._transition(services.filing_withdraw)
 
     @extend_schema(request=serializers.FilingReviewSerializer,
                    responses=serializers.FilingSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """A serving liaison approves (→ filed) or rejects (with a reason) a held filing."""
-        filing = self.get_object()
-        params = serializers.FilingReviewSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        filing = services.filing_review(
-            filing=filing, actor=request.user, expected_version=self._version(),
-            **params.validated_data,
-        )
-        return self._read(filing)
+        return self._transition(services.filing_review, serializers.FilingReviewSerializer)
 
     @extend_schema(request=serializers.FilingConfirmSerializer,
                    responses=serializers.FilingSerializer)
@@ -98,28 +97,16 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
     def confirm(self, request, pk=None):
         """The on-site confirmation (复工确认书): the checklist as found and the outcome,
         `confirmed`, or `rectifying` with `items` and a `deadline`."""
-        filing = self.get_object()
-        params = serializers.FilingConfirmSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        filing = services.filing_confirm(
-            filing=filing, actor=request.user, expected_version=self._version(),
-            **params.validated_data,
-        )
-        return self._read(filing)
+        return self._transition(services.filing_confirm, serializers.FilingConfirmSerializer)
 
     @extend_schema(request=serializers.FilingReportRectifiedSerializer,
                    responses=serializers.FilingSerializer)
     @action(detail=True, methods=["post"], url_path="report-rectified")
     def report_rectified(self, request, pk=None):
         """The enterprise reports the rectification items fixed."""
-        filing = self.get_object()
-        params = serializers.FilingReportRectifiedSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        filing = services.filing_report_rectified(
-            filing=filing, actor=request.user, expected_version=self._version(),
-            **params.validated_data,
+        return self._transition(
+            services.filing_report_rectified, serializers.FilingReportRectifiedSerializer
         )
-        return self._read(filing)
 
     @extend_schema(methods=["GET"], request=None,
                    responses=serializers.AttachmentSerializer(many=True))
