@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,13 +139,7 @@ def _next_number(enterprise: Enterprise, at) -> str:
     """
     code = enterprise.district_id[:6]
     day = common.local_date(at)
-    if connection.features.can_return_columns_from_insert:
-        last = _increment(code, day)
-    else:  # pragma: no cover - PostgreSQL and SQLite >= 3.35 return from an upsert
-        counter, _created = FilingCounter.objects.get_or_create(district_code=code, day=day)
-        FilingCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-        last = FilingCounter.objects.values_list("last", flat=True).get(pk=counter.pk)
-    return f"{code}-{day:%Y%m%d}-{last:04d}"
+    return f"{code}-{day:%Y%m%d}-{_increment(code, day):04d}"
 
 
 def _increment(code: str, day: datetime.date) -> int:
