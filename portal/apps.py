@@ -16,3 +16,7 @@ class PortalConfig(AppConfig):
     def ready(self):
         # Keep role permissions complete when later migrations add models.
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="portal.sync_roles")
+        # Permissions may have been created again under new ids (migrate, flush).
+        from .access import forget_permissions
+
+        post_migrate.connect(forget_permissions, dispatch_uid="portal.forget_permissions")

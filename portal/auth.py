@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from . import access
 from .middleware import client_ip
 
 THROTTLED_MESSAGE = _("Too many failed sign-in attempts. Try again in a minute.")
@@ -60,7 +61,17 @@ def record_success(username: str) -> None:
     cache.delete(_keys(username, None)[0])
 
 
+def _load_access(user_obj, obj) -> None:
+    """Fill ModelBackend's caches from `portal.access` (superusers hold every permission,
+    which ModelBackend reads itself; inactive users and object permissions have none)."""
+    if obj is None and user_obj.is_active and not user_obj.is_superuser:
+        access.load(user_obj)
+
+
 class ThrottledModelBackend(ModelBackend):
+    """ModelBackend with throttled sign-in, reading a user's permissions together with their
+    roles in one query (`portal.access`) rather than in two of its own."""
+
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(self._username_field(), "")
@@ -74,6 +85,14 @@ class ThrottledModelBackend(ModelBackend):
             else:
                 record_success(username)
         return user
+
+    def get_user_permissions(self, user_obj, obj=None):
+        _load_access(user_obj, obj)
+        return super().get_user_permissions(user_obj, obj)
+
+    def get_group_permissions(self, user_obj, obj=None):
+        _load_access(user_obj, obj)
+        return super().get_group_permissions(user_obj, obj)
 
     @staticmethod
     def _username_field() -> str:

@@ -534,7 +534,7 @@ def users_seed(plans: list[UserPlan]) -> tuple[dict[str, User], int]:
             users[plan.username] = user
             created += 1
         user.groups.add(groups[plan.role])
-        user.__dict__.pop("roles", None)
+        user.forget_roles()
     return users, created
 
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from . import access
 from .querysets import NotificationQuerySet
 from .roles import Role
 
@@ -26,10 +27,16 @@ class User(AbstractUser):
     def roles(self) -> frozenset[str]:
         if not self.is_active:
             return frozenset()
-        names = set(self.groups.values_list("name", flat=True))
+        names = set(access.load(self).groups)  # read with the permissions, in one query
         if self.is_superuser:
             names.add(Role.ADMIN)
         return frozenset(names)
+
+    def forget_roles(self) -> None:
+        """Read roles and permissions again on next use (after changing the user's groups or
+        permissions on this object)."""
+        for name in ("roles", "_access", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            self.__dict__.pop(name, None)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

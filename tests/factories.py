@@ -23,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if extracted:
             self.groups.add(*Group.objects.filter(name__in=extracted))
-            self.__dict__.pop("roles", None)
+            self.forget_roles()
         self.save()
 
 
