@@ -145,3 +145,34 @@ def test_inbox_page_shows_unread_badge(client):
     assert "请按时复工" in page and 'class="badge">1<' in page
     client.post("/notifications/")
     assert 'class="badge"' not in client.get("/notifications/").content.decode()
+
+
+def test_each_recipient_gets_a_notification_and_a_delivery_per_channel(
+    django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """On PostgreSQL the rows are written with one statement: the same rows, ids and queue."""
+    me, other = user_with(Role.ENTERPRISE), user_with(Role.ENTERPRISE)
+    with django_capture_on_commit_callbacks() as queued, transaction.atomic():
+        with django_assert_max_num_queries(2):
+            written = notifications.notify(
+                recipients=[me, other, me, None], kind="t", title="口罩", body="已到",
+                url="/x/", enterprise_id=7, channels_=["email", "sms", "email"],
+            )
+    assert [n.recipient for n in written] == [me, other]
+    for notification in written:
+        stored = Notification.objects.get(pk=notification.pk)
+        assert (stored.recipient, stored.kind, stored.title, stored.body, stored.url,
+                stored.enterprise_id, stored.read_at) == (
+                    notification.recipient, "t", "口罩", "已到", "/x/", 7, None)
+        assert stored.created_at is not None
+        deliveries = stored.deliveries.order_by("channel")
+        assert [(d.channel, d.status, d.attempts, d.last_error, d.sent_at) for d in deliveries] \
+            == [("email", "pending", 0, "", None), ("sms", "pending", 0, "", None)]
+        assert all(d.created_at is not None for d in deliveries)
+    assert len(queued) == 1
+    assert Delivery.objects.count() == 4
+
+
+def test_no_recipient_writes_nothing(django_assert_num_queries):
+    with transaction.atomic(), django_assert_num_queries(0):
+        assert notifications.notify(recipients=[None], kind="t", title="x") == []
