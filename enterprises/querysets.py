@@ -1,5 +1,8 @@
 """Row scope for registry models: who may see which rows (DESIGN §6)."""
 
+import operator
+from functools import reduce
+
 from django.db import models
 
 from portal.roles import Role
@@ -27,32 +30,47 @@ def district_path_q(paths: list[str], field: str = "district__path") -> models.Q
     return query
 
 
+def enterprise_scope(user, prefix: str = "") -> models.Q | None:
+    """Which enterprises `user` may see, as a condition on the enterprise's own row (or its
+    district), reached through `prefix` from another model ("enterprise__" on filings).
+
+    Members see their enterprises; liaisons those assigned to them directly or through
+    their spectrum while the assignment is active; officers those in their districts;
+    administrators and inspectors all (None: no condition). Signed-in users only.
+    """
+    if user.sees_everything:
+        return None
+    conditions = []
+    if user.has_role(Role.ENTERPRISE):
+        from .models import Membership
+
+        # A subquery, not a join: a join on memberships could repeat rows, and later
+        # filters or annotations over memberships would reuse it.
+        members = Membership.objects.filter(user=user).values("enterprise")
+        conditions.append(models.Q(**{f"{prefix}pk__in": members}))
+    if user.has_role(Role.LIAISON):
+        from liaisons.models import Assignment
+
+        active = Assignment.objects.filter(official=user).active()
+        assigned = active.exclude(enterprise=None).values("enterprise")
+        spectra = active.exclude(spectrum=None).values("spectrum")
+        conditions.append(models.Q(**{f"{prefix}pk__in": assigned}))
+        conditions.append(models.Q(**{f"{prefix}spectrum__in": spectra}))
+    if user.has_role(Role.LABOR_OFFICER, Role.SUPPLY_OFFICER):
+        conditions.append(district_path_q(jurisdiction_paths(user), f"{prefix}district__path"))
+    if not conditions:
+        return models.Q(**{f"{prefix}pk__in": []})  # no role that sees any
+    # Every condition is on the enterprise's own row (or its district), so no row repeats.
+    return reduce(operator.or_, conditions)
+
+
 class EnterpriseQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Members see their enterprises; liaisons those assigned to them directly or through
-        their spectrum while the assignment is active; officers those in their districts;
-        administrators and inspectors all."""
+        """The enterprises `user` may see (`enterprise_scope`)."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
-        if user.sees_everything:
-            return self.all()
-        scope = models.Q(pk__in=[])
-        if user.has_role(Role.ENTERPRISE):
-            from .models import Membership
-
-            # A subquery, not a join: a join on memberships could repeat rows, and later
-            # filters or annotations over memberships would reuse it.
-            scope |= models.Q(pk__in=Membership.objects.filter(user=user).values("enterprise"))
-        if user.has_role(Role.LIAISON):
-            from liaisons.models import Assignment
-
-            active = Assignment.objects.filter(official=user).active()
-            scope |= models.Q(pk__in=active.exclude(enterprise=None).values("enterprise"))
-            scope |= models.Q(spectrum__in=active.exclude(spectrum=None).values("spectrum"))
-        if user.has_role(Role.LABOR_OFFICER, Role.SUPPLY_OFFICER):
-            scope |= district_path_q(jurisdiction_paths(user))
-        # Every condition is on the enterprise's own row (or its district), so no row repeats.
-        return self.filter(scope)
+        scope = enterprise_scope(user)
+        return self.all() if scope is None else self.filter(scope)
 
     def search(self, text: str):
         text = (text or "").strip()

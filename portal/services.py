@@ -6,9 +6,9 @@ tracked change is validated, versioned and journaled in one transaction the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager, nullcontext
-from functools import cache
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -20,18 +20,39 @@ from .exceptions import PreconditionFailed
 M = TypeVar("M", bound=models.Model)
 
 
+def for_update(queryset: models.QuerySet, *related: str) -> models.QuerySet:
+    """`queryset` read under row locks, with the `related` foreign keys (select_related
+    paths) in the same query; only the queryset's own rows are locked."""
+    if related:
+        of = ("self",) if connection.features.has_select_for_update_of else ()
+        return queryset.select_related(*related).select_for_update(of=of)
+    return queryset.select_for_update()
+
+
 def lock(obj: M, *related: str) -> M:
     """Re-read the row under a row lock so concurrent writers queue behind each other.
 
     `related` names foreign keys (select_related paths) to read in the same query; only the
     object's own row is locked.
     """
-    queryset = type(obj)._default_manager.all()
-    if related:
-        queryset = queryset.select_related(*related)
-        of = ("self",) if connection.features.has_select_for_update_of else ()
-        return queryset.select_for_update(of=of).get(pk=obj.pk)
-    return queryset.select_for_update().get(pk=obj.pk)
+    return for_update(type(obj)._default_manager.all(), *related).get(pk=obj.pk)
+
+
+def atomic_unless_locked(service):
+    """`transaction.atomic` for a service taking `locked=True` when its caller read the
+    object under its row lock (`for_update`) in the caller's own transaction.
+
+    Such a caller ends that transaction (or its savepoint) with any error the service
+    raises, so a savepoint of the service's own would serve nothing: the service then runs
+    in the caller's transaction as it is.
+    """
+
+    @wraps(service)
+    def run(*args, **kwargs):
+        with transaction.atomic(savepoint=not kwargs.get("locked", False)):
+            return service(*args, **kwargs)
+
+    return run
 
 
 def check_version(obj, expected_version: int | None) -> None:
@@ -115,13 +136,17 @@ def validate(obj: models.Model, *, known: Iterable[str] = ()) -> None:
 
 
 @contextmanager
-def _explained(obj: models.Model):
+def _explained(obj: models.Model, explain: Callable[[models.Model], None] | None = None):
     """Run a write in a savepoint; when the database refuses it, report why as
-    `full_clean()` does (the unique and constraint checks `validate()` left to it)."""
+    `full_clean()` does (the unique and constraint checks `validate()` left to it), or
+    first as `explain(obj)` does, when given: it raises the ValidationError a service
+    words its own rule with, if that rule is what the database refused."""
     try:
         with transaction.atomic():
             yield
     except IntegrityError:
+        if explain is not None:
+            explain(obj)
         obj.full_clean()
         raise
 
@@ -135,15 +160,30 @@ def _transaction():
 
 
 def tracked_create(model: type[M], *, actor, action: str, known: Iterable[str] = (),
-                   **fields: Any) -> M:
-    """Validate, insert and journal a new object. `known`: see `validate()`."""
+                   explain: Callable[[M], None] | None = None, **fields: Any) -> M:
+    """Validate, insert and journal a new object. `known`: see `validate()`; `explain`: see
+    `_explained()`."""
     with _transaction():
         obj = model(**fields)
         validate(obj, known=known)
-        with _explained(obj):
+        with _explained(obj, explain):
             obj.save()
         journal.record(obj, action=action, actor=actor)
     return obj
+
+
+def _changed(obj: models.Model, stored: dict[str, Any], fields: dict[str, Any]) -> list[str]:
+    """The columns an update writes: those given, those changed since the row was read
+    (validation may derive some), the version and the times the save itself sets. The
+    others hold what the locked row holds already."""
+    return [
+        field.name for field in obj._meta.concrete_fields
+        if not field.primary_key and (
+            field.name in fields or field.attname in fields or field.name == "version"
+            or getattr(field, "auto_now", False)
+            or getattr(obj, field.attname) != stored[field.attname]
+        )
+    ]
 
 
 def tracked_update(obj: M, *, actor, action: str, fields: dict[str, Any],
@@ -159,20 +199,18 @@ def tracked_update(obj: M, *, actor, action: str, fields: dict[str, Any],
         current = obj if locked else lock(obj)
         check_version(current, expected_version)
         before = journal.represent(current)
-        keys = {
-            field.name: getattr(current, field.attname)
-            for field in current._meta.concrete_fields if field.is_relation
-        }
+        concrete = current._meta.concrete_fields
+        stored = {field.attname: getattr(current, field.attname) for field in concrete}
         for name, value in fields.items():
             setattr(current, name, value)
-        unchanged = {name for name, value in keys.items()
-                     if getattr(current, current._meta.get_field(name).attname) == value}
+        unchanged = {field.name for field in concrete if field.is_relation
+                     and getattr(current, field.attname) == stored[field.attname]}
         validate(current, known={*known, *unchanged})
         if journal.represent(current) == before:
             return current
         current.version += 1
         with _explained(current):
-            current.save()
+            current.save(update_fields=_changed(current, stored, fields))
         journal.record(current, action=action, actor=actor, before=journal.mask(current, before))
     return current
 

@@ -7,6 +7,7 @@ are 400 `{"status": ["..."]}`; actions reserved to the enterprise's members or i
 liaisons are 403 for other users who can see the filing, 404 for everyone else.
 """
 
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -60,17 +61,23 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
 
     def _transition(self, service, params_serializer=None):
         """One state transition: the scoped filing, the optional If-Match, the body's
-        parameters (if the action takes any), one service call, the filing as read."""
-        filing = self.get_object()  # outside the caller's scope: 404 before any 400
-        params = {}
-        if params_serializer is not None:
-            body = params_serializer(data=self.request.data)
-            body.is_valid(raise_exception=True)
-            params = body.validated_data
-        filing = service(
-            filing=filing, actor=self.request.user,
-            expected_version=expected_version(self.request, required=False), **params,
-        )
+        parameters (if the action takes any), one service call, the filing as read.
+
+        The filing is read once, under its row lock, in the transaction the service then
+        runs in (`locked=True`), rather than read here and again by the service.
+        """
+        with transaction.atomic():
+            # Outside the caller's scope: 404 before any 400.
+            filing = self.get_locked_object(*services.LOCK_RELATED)
+            params = {}
+            if params_serializer is not None:
+                body = params_serializer(data=self.request.data)
+                body.is_valid(raise_exception=True)
+                params = body.validated_data
+            filing = service(
+                filing=filing, actor=self.request.user, locked=True,
+                expected_version=expected_version(self.request, required=False), **params,
+            )
         return self._read(filing)
 
     @extend_schema(request=None, responses=serializers.FilingSerializer)

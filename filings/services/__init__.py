@@ -2,6 +2,7 @@
 
 from .attachment import attachment_add, attachment_remove
 from .filing import (
+    LOCK_RELATED,
     filing_confirm,
     filing_create,
     filing_report_rectified,
@@ -23,6 +24,7 @@ from .negative_list import (
 )
 
 __all__ = [
+    "LOCK_RELATED",
     "Publication",
     "attachment_add",
     "attachment_remove",

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Subquery
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,11 +155,31 @@ def forget_published_entries() -> None:
     _published_entries.clear()
 
 
+def _at_high_risk(district: District):
+    """The district itself and those of its ancestors graded high risk."""
+    codes = [code for code in district.path.strip("/").split("/") if code]
+    return District.objects.filter(code__in=codes, risk_level=District.RiskLevel.HIGH)
+
+
 def high_risk_district(district: District) -> District | None:
     """The district itself or the nearest ancestor graded high risk, if any."""
-    codes = [code for code in district.path.strip("/").split("/") if code]
-    found = District.objects.filter(code__in=codes, risk_level=District.RiskLevel.HIGH)
-    return max(found, key=lambda d: len(d.path), default=None)
+    return max(_at_high_risk(district), key=lambda d: len(d.path), default=None)
+
+
+def decision_inputs(enterprise: Enterprise) -> tuple[NegativeList | None, str | None]:
+    """What the instant decision reads besides the filing, in one query: the negative-list
+    version filings are decided against now (`NegativeList.objects.current()`), and the
+    name of `high_risk_district(enterprise.district)`; None for either that there is not.
+    """
+    nearest = _at_high_risk(enterprise.district).order_by(Length("path").desc()).values("name")
+    negative_list = (
+        NegativeList.objects.published().order_by("-number")
+        .annotate(district_at_high_risk=Subquery(nearest[:1])).first()
+    )
+    if negative_list is None:  # none published yet
+        risky = high_risk_district(enterprise.district)
+        return None, risky.name if risky is not None else None
+    return negative_list, negative_list.__dict__.pop("district_at_high_risk")
 
 
 def entries_q(entries, prefix: str = "enterprise__") -> models.Q:

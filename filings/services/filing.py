@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from portal.services import check_version, lock, tracked_create, tracked_update
+from portal.services import (
+    atomic_unless_locked,
+    check_version,
+    lock,
+    tracked_create,
+    tracked_update,
+)
 
 from .. import commitment
 from ..models import MEASURES, Confirmation, Filing, FilingCounter, NegativeList, new_verify_token
@@ -45,9 +51,18 @@ REQUIRED_TO_SUBMIT = (
 DECISION_KEYS = ("negative_list", "matched_entry")
 
 
-def _lock(filing: Filing) -> Filing:
-    """The filing under its row lock, with its enterprise and the enterprise's district."""
-    return lock(filing, "enterprise__district")
+# What a transition reads with the filing under its row lock (callers that lock the filing
+# themselves and pass `locked=True` read the same).
+LOCK_RELATED = ("enterprise__district",)
+
+
+def _lock(filing: Filing, locked: bool = False) -> Filing:
+    """The filing under its row lock, with its enterprise and the enterprise's district.
+
+    `locked`: the caller read `filing` so (`portal.services.for_update(..., *LOCK_RELATED)`)
+    in its own transaction, which is still open: it is used as it is.
+    """
+    return filing if locked else lock(filing, *LOCK_RELATED)
 
 
 def _prepare(fields: dict[str, Any], current: Filing | None) -> dict[str, Any]:
@@ -76,17 +91,25 @@ def _prepare(fields: dict[str, Any], current: Filing | None) -> dict[str, Any]:
     return fields
 
 
-@transaction.atomic
-def filing_create(*, actor, enterprise: Enterprise, **fields: Any) -> Filing:
-    """Start a draft; it may be incomplete. One active filing per enterprise."""
-    member = common.require_member(actor, enterprise)
-    if Filing.objects.filter(enterprise=enterprise).active().exists():
+def _refuse_second_active(filing: Filing) -> None:
+    """Why the database refused `filing`, when it is the rule of one active filing per
+    enterprise (constraint `filing_one_active_per_enterprise`): said on the enterprise."""
+    if Filing.objects.filter(enterprise_id=filing.enterprise_id).active().exists():
         raise ValidationError(
             {"enterprise": _("This enterprise already has an active filing; withdraw it first.")}
         )
+
+
+@transaction.atomic
+def filing_create(*, actor, enterprise: Enterprise, **fields: Any) -> Filing:
+    """Start a draft; it may be incomplete. One active filing per enterprise: the database's
+    constraint keeps the rule, also between concurrent requests, and a refusal is the same
+    400 on `enterprise` (`_refuse_second_active`)."""
+    member = common.require_member(actor, enterprise)
     return tracked_create(
         Filing, actor=actor, action="filings.filing.created", enterprise=enterprise,
-        status=Status.DRAFT, known=("enterprise",) if member else (), **_prepare(fields, None),
+        status=Status.DRAFT, known=("enterprise",) if member else (),
+        explain=_refuse_second_active, **_prepare(fields, None),
     )
 
 
@@ -193,12 +216,14 @@ def _announce_decision(filing: Filing, enterprise: Enterprise, decision: dict[st
                            body=body, recipients=members)
 
 
-@transaction.atomic
-def filing_submit(*, filing: Filing, actor, expected_version: int | None = None) -> Filing:
+@atomic_unless_locked
+def filing_submit(
+    *, filing: Filing, actor, expected_version: int | None = None, locked: bool = False
+) -> Filing:
     """Decide at once (DESIGN §7): a negative-list entry → rejected citing it; a district at
     high risk → needs review by a liaison; otherwise filed with a number. Incomplete
     measures or no commitment are a ValidationError naming each missing item."""
-    current = _lock(filing)
+    current = _lock(filing, locked)
     check_version(current, expected_version)
     enterprise = current.enterprise
     # The members are told the decision; the actor is usually one of them.
@@ -211,10 +236,9 @@ def filing_submit(*, filing: Filing, actor, expected_version: int | None = None)
     if missing:
         raise ValidationError(missing)
     now = timezone.now()
-    negative_list = NegativeList.objects.current()
+    negative_list, risky = common.decision_inputs(enterprise)
     entry = common.matching_entry(common.current_entries(negative_list), enterprise)
     fields: dict[str, Any] = {"submitted_at": now, "negative_list": negative_list}
-    risky = None if entry else common.high_risk_district(enterprise.district)
     if entry is not None:
         fields.update(status=Status.REJECTED, matched_entry=entry, decision_reason=entry.reason,
                       decided_at=now)
@@ -224,7 +248,7 @@ def filing_submit(*, filing: Filing, actor, expected_version: int | None = None)
             decision_reason=_(
                 "%(district)s is at high epidemic risk: a liaison reviews the filing before "
                 "work resumes."
-            ) % {"district": risky.name},
+            ) % {"district": risky},
         )
     else:
         # The county's counter stays locked until commit: the last step before the writes.
@@ -240,14 +264,14 @@ def filing_submit(*, filing: Filing, actor, expected_version: int | None = None)
                           fields=fields, locked=True, known=DECISION_KEYS)
 
 
-@transaction.atomic
+@atomic_unless_locked
 def filing_review(
     *, filing: Filing, actor, approve: bool, reason: str = "",
-    expected_version: int | None = None,
+    expected_version: int | None = None, locked: bool = False,
 ) -> Filing:
     """A liaison decides a filing held for review: approved → filed with a number; rejected
     with a reason."""
-    current = _lock(filing)
+    current = _lock(filing, locked)
     check_version(current, expected_version)
     enterprise = current.enterprise
     common.require_serving_liaison(actor, enterprise)
@@ -289,15 +313,15 @@ def _checklist(checklist: dict | None) -> dict[str, bool]:
     return {name: bool(checklist.get(name, False)) for name in MEASURES}
 
 
-@transaction.atomic
+@atomic_unless_locked
 def filing_confirm(
     *, filing: Filing, actor, checklist: dict, outcome: str, notes: str = "",
     items: list[str] | None = None, deadline: datetime.date | None = None,
-    expected_version: int | None = None,
+    expected_version: int | None = None, locked: bool = False,
 ) -> Filing:
     """The liaison's on-site confirmation (复工确认书): every measure found in place →
     confirmed; otherwise rectifying, with the items to fix and a deadline."""
-    current = _lock(filing)
+    current = _lock(filing, locked)
     check_version(current, expected_version)
     enterprise = current.enterprise
     common.require_serving_liaison(actor, enterprise)
@@ -363,12 +387,13 @@ def filing_confirm(
     )
 
 
-@transaction.atomic
+@atomic_unless_locked
 def filing_report_rectified(
-    *, filing: Filing, actor, report: str = "", expected_version: int | None = None
+    *, filing: Filing, actor, report: str = "", expected_version: int | None = None,
+    locked: bool = False,
 ) -> Filing:
     """The enterprise reports the items fixed; the liaison then confirms again."""
-    current = _lock(filing)
+    current = _lock(filing, locked)
     check_version(current, expected_version)
     enterprise = current.enterprise
     common.require_member(actor, enterprise)
@@ -390,10 +415,12 @@ def filing_report_rectified(
     )
 
 
-@transaction.atomic
-def filing_withdraw(*, filing: Filing, actor, expected_version: int | None = None) -> Filing:
+@atomic_unless_locked
+def filing_withdraw(
+    *, filing: Filing, actor, expected_version: int | None = None, locked: bool = False
+) -> Filing:
     """The enterprise withdraws its filing (a new one may then be started)."""
-    current = _lock(filing)
+    current = _lock(filing, locked)
     check_version(current, expected_version)
     common.require_member(actor, current.enterprise)
     common.require_status(

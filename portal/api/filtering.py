@@ -12,6 +12,13 @@ INT64_MAX = 2**63 - 1
 
 
 class FilterBackend(DjangoFilterBackend):
+    def filter_queryset(self, request, queryset, view):
+        # Without query parameters every filter is empty and the FilterSet changes nothing:
+        # it is not built (a copy of every filter and a bound form) for every object read.
+        if not request.query_params:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

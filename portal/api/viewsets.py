@@ -7,8 +7,11 @@ later gets them by default.
 """
 
 from rest_framework import status, viewsets
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+
+from portal.services import for_update
 
 from .conditional import etag, expected_version
 from .idempotency import IdempotentPostMixin
@@ -26,6 +29,16 @@ class TrackedViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         queryset = super().get_queryset().visible_to(self.request.user)
         return queryset.select_related(*self.select_related) if self.select_related else queryset
+
+    def get_locked_object(self, *related: str):
+        """`get_object()` read under its row lock, with the `related` foreign keys: for a
+        service called with `locked=True`, both inside one `transaction.atomic()` (the lock
+        lasts until it ends)."""
+        queryset = for_update(self.filter_queryset(self.get_queryset()), *related)
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        obj = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup_url_kwarg]})
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def get_serializer_class(self):
         if self.action in {"create", "update", "partial_update"} and self.write_serializer_class:
