@@ -1,13 +1,11 @@
 """The filing write path through the API: what the database's rules answer, concurrent
 requests, and how many queries a filing costs."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from filings.models import Filing
 from portal.models import JournalEntry, Notification
+from tests.threads import at_once
 
 from . import factories
 from .test_api import payload
@@ -91,29 +89,6 @@ def test_a_new_filing_may_follow_a_withdrawn_one(client_for):
     assert client.post("/api/v1/filings/", payload(enterprise), format="json").status_code == 201
 
 
-def _at_once(count, request):
-    """`request(index)` from `count` threads released together; their answers."""
-    barrier = threading.Barrier(count)
-    answers, errors = [None] * count, []
-
-    def run(index):
-        try:
-            barrier.wait()
-            answers[index] = request(index)
-        except Exception as exc:  # pragma: no cover - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return answers
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_drafts_for_one_enterprise_one_wins_the_rest_get_400(on_postgres,
                                                                          client_for):
@@ -126,7 +101,7 @@ def test_concurrent_drafts_for_one_enterprise_one_wins_the_rest_get_400(on_postg
                                        HTTP_ACCEPT_LANGUAGE="en")
         return response.status_code, response.json()
 
-    answers = _at_once(writers, create)
+    answers = at_once(writers, create)
     assert sorted(status for status, _body in answers) == [201] + [400] * (writers - 1)
     assert all(body == {"enterprise": [SECOND_ACTIVE["en"]]}
                for status, body in answers if status == 400)
@@ -148,7 +123,7 @@ def test_concurrent_submits_decide_once(on_postgres, client_for):
         response = clients[index].post(f"/api/v1/filings/{filing.pk}/submit/")
         return response.status_code, response.json()
 
-    answers = _at_once(writers, submit)
+    answers = at_once(writers, submit)
     assert sorted(status for status, _body in answers) == [200] + [400] * (writers - 1)
     assert all("status" in body for status, body in answers if status == 400)
     filing.refresh_from_db()

@@ -1,13 +1,11 @@
-import threading
-
 import pytest
-from django.db import connection
 
 from enterprises.models import Enterprise
 from portal.models import JournalEntry
 from portal.roles import Role
 from tests.enterprises import factories
 from tests.factories import user_with
+from tests.threads import at_once
 
 
 @pytest.mark.django_db(transaction=True)
@@ -17,28 +15,14 @@ def test_one_of_many_conflicting_updates_wins_the_rest_get_412(on_postgres, clie
     url = f"/api/v1/enterprises/{enterprise.pk}/"
     writers = 12
     clients = [client_for(admin) for _ in range(writers)]
-    barrier = threading.Barrier(writers)
-    answers, errors = [None] * writers, []
 
     def patch(index):
-        try:
-            barrier.wait()
-            response = clients[index].patch(
-                url, {"employee_count": 1000 + index}, format="json", HTTP_IF_MATCH='"1"'
-            )
-            answers[index] = (response.status_code, response["ETag"])
-        except Exception as exc:  # pragma: no cover - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
+        response = clients[index].patch(
+            url, {"employee_count": 1000 + index}, format="json", HTTP_IF_MATCH='"1"'
+        )
+        return response.status_code, response["ETag"]
 
-    threads = [threading.Thread(target=patch, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    answers = at_once(writers, patch)
     assert sorted(answers) == [(200, '"2"')] + [(412, '"2"')] * (writers - 1)
     winner = 1000 + [status for status, _etag in answers].index(200)
     enterprise = Enterprise.objects.get(pk=enterprise.pk)

@@ -1,9 +1,7 @@
 import datetime
-import threading
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.decorators import action
@@ -20,6 +18,7 @@ from portal.models import IdempotencyKey, JournalEntry
 from portal.roles import Role
 from tests.enterprises.test_api import payload
 from tests.factories import user_with
+from tests.threads import at_once
 
 URL = "/api/v1/enterprises/"
 
@@ -205,32 +204,18 @@ def test_fifty_concurrent_posts_with_one_key_create_one_object(on_postgres, clie
     admin = user_with(Role.ADMIN)
     data = payload()
     clients = [client_for(admin) for _ in range(50)]
-    barrier = threading.Barrier(50)
-    answers, statuses_seen, errors = [None] * 50, [], []
+    statuses_seen = []
 
     def send(index):
-        try:
-            barrier.wait()
-            deadline = time.monotonic() + 30
-            while True:
-                response = post(clients[index], data, key="one-key")
-                statuses_seen.append(response.status_code)
-                if response.status_code != 409 or time.monotonic() > deadline:
-                    answers[index] = (response.status_code, response.json(), response["ETag"])
-                    return
-                time.sleep(0.02)
-        except Exception as exc:  # pragma: no cover - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
+        deadline = time.monotonic() + 30
+        while True:
+            response = post(clients[index], data, key="one-key")
+            statuses_seen.append(response.status_code)
+            if response.status_code != 409 or time.monotonic() > deadline:
+                return response.status_code, response.json(), response["ETag"]
+            time.sleep(0.02)
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    answers = at_once(50, send)
     assert set(statuses_seen) <= {201, 409}
     assert all(answer == answers[0] for answer in answers)
     assert answers[0][0] == 201
