@@ -16,9 +16,13 @@ class NegativeListQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(published_at__isnull=True)
 
+    def newest_first(self):
+        """Published versions, the one filings are decided against now first."""
+        return self.published().order_by("-number")
+
     def current(self):
         """The version filings are decided against now: the newest published one."""
-        return self.published().order_by("-number").first()
+        return self.newest_first().first()
 
     def visible_to(self, user):
         """Published versions are public to every signed-in user; drafts to administrators

@@ -173,7 +173,7 @@ def decision_inputs(enterprise: Enterprise) -> tuple[NegativeList | None, str | 
     """
     nearest = _at_high_risk(enterprise.district).order_by(Length("path").desc()).values("name")
     negative_list = (
-        NegativeList.objects.published().order_by("-number")
+        NegativeList.objects.newest_first()
         .annotate(district_at_high_risk=Subquery(nearest[:1])).first()
     )
     if negative_list is None:  # none published yet
