@@ -98,6 +98,11 @@ class NegativeListEntry(TrackedModel):
         return self.district_id is None or f"/{self.district_id}/" in enterprise.district.path
 
 
+# The refusal of a second active filing for an enterprise: the constraint's message, which
+# the filing service also gives on the enterprise field.
+SECOND_ACTIVE_FILING = _("This enterprise already has an active filing; withdraw it first.")
+
+
 def new_verify_token() -> str:
     return secrets.token_urlsafe(9)
 
@@ -202,9 +207,7 @@ class Filing(TrackedModel):
                     status__in=["draft", "filed", "needs_review", "confirmed", "rectifying"]
                 ),
                 name="filing_one_active_per_enterprise",
-                violation_error_message=_(
-                    "This enterprise already has an active filing; withdraw it first."
-                ),
+                violation_error_message=SECOND_ACTIVE_FILING,
             ),
             models.CheckConstraint(
                 condition=models.Q(employees_returning__isnull=True)

@@ -21,7 +21,15 @@ from portal.services import (
 )
 
 from .. import commitment
-from ..models import MEASURES, Confirmation, Filing, FilingCounter, NegativeList, new_verify_token
+from ..models import (
+    MEASURES,
+    SECOND_ACTIVE_FILING,
+    Confirmation,
+    Filing,
+    FilingCounter,
+    NegativeList,
+    new_verify_token,
+)
 from . import common
 
 Status = Filing.Status
@@ -95,9 +103,7 @@ def _refuse_second_active(filing: Filing) -> None:
     """Why the database refused `filing`, when it is the rule of one active filing per
     enterprise (constraint `filing_one_active_per_enterprise`): said on the enterprise."""
     if Filing.objects.filter(enterprise_id=filing.enterprise_id).active().exists():
-        raise ValidationError(
-            {"enterprise": _("This enterprise already has an active filing; withdraw it first.")}
-        )
+        raise ValidationError({"enterprise": SECOND_ACTIVE_FILING})
 
 
 @transaction.atomic
