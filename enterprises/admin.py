@@ -1,7 +1,5 @@
 """Admin for the registry: scoped by visible_to, every write through the services."""
 
-import csv
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -9,10 +7,11 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from portal import exports
 from portal.admin import ReadOnlyAdmin, TrackedAdmin
+from portal.exports import JournaledExportMixin
 from portal.roles import Role
 
-from . import services
 from .models import District, Enterprise, Industry, Jurisdiction, Membership, Spectrum
 from .resources import EnterpriseResource
 
@@ -27,28 +26,6 @@ class DistrictAdmin(TrackedAdmin):
     search_fields = ("code", "name", "name_en")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
-    readonly_fields = (*TrackedAdmin.readonly_fields, "risk_since")
-
-    def get_readonly_fields(self, request, obj=None):
-        fixed = ("code", "level", "parent") if obj else ()
-        return (*self.readonly_fields, *fixed)
-
-    def create_object(self, request, fields):
-        fields.pop("risk_level", None)
-        return services.district_create(actor=request.user, **fields)
-
-    def update_object(self, request, obj, fields):
-        if "risk_level" in fields:
-            obj = services.district_set_risk_level(
-                district=obj, risk_level=fields.pop("risk_level"), actor=request.user
-            )
-        return obj
-
-    def delete_object(self, request, obj):
-        raise PermissionError("Districts are not deleted.")
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Industry)
@@ -68,15 +45,6 @@ class SpectrumAdmin(TrackedAdmin):
     list_select_related = ("district",)
     autocomplete_fields = ("district",)
 
-    def create_object(self, request, fields):
-        return services.spectrum_create(actor=request.user, **fields)
-
-    def update_object(self, request, obj, fields):
-        return services.spectrum_update(spectrum=obj, actor=request.user, fields=fields)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class MembershipInline(admin.TabularInline):
     model = Membership
@@ -90,7 +58,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ImportExportMixin, TrackedAdmin):
+class EnterpriseAdmin(JournaledExportMixin, ImportExportMixin, TrackedAdmin):
     """Enterprises; import goes through `enterprise_import` (all rows or none, journaled)."""
 
     list_display = (
@@ -109,15 +77,6 @@ class EnterpriseAdmin(ImportExportMixin, TrackedAdmin):
     import_error_display = ("message",)
     # The journal is the record of every import; no second log in django_admin_log.
     skip_admin_log = True
-
-    def create_object(self, request, fields):
-        return services.enterprise_create(actor=request.user, **fields)
-
-    def update_object(self, request, obj, fields):
-        return services.enterprise_update(enterprise=obj, actor=request.user, fields=fields)
-
-    def delete_object(self, request, obj):
-        services.enterprise_delete(enterprise=obj, actor=request.user)
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
@@ -162,7 +121,7 @@ class EnterpriseAdmin(ImportExportMixin, TrackedAdmin):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="enterprise-import-errors.csv"'
         response.write("\ufeff")  # lets spreadsheet programs recognise UTF-8
-        writer = csv.writer(response)
+        writer = exports.csv_writer(response)
         writer.writerow(["row", "field", "message"])
         writer.writerows(request.session.get(IMPORT_ERRORS_SESSION_KEY, []))
         return response
@@ -175,19 +134,6 @@ class MembershipAdmin(TrackedAdmin):
     list_select_related = ("user", "enterprise")
     autocomplete_fields = ("user", "enterprise")
 
-    def get_readonly_fields(self, request, obj=None):
-        fixed = ("user", "enterprise") if obj else ()
-        return (*self.readonly_fields, *fixed)
-
-    def create_object(self, request, fields):
-        return services.membership_add(actor=request.user, **fields)
-
-    def update_object(self, request, obj, fields):
-        return obj
-
-    def delete_object(self, request, obj):
-        services.membership_remove(membership=obj, actor=request.user)
-
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(TrackedAdmin):
@@ -196,15 +142,3 @@ class JurisdictionAdmin(TrackedAdmin):
     list_select_related = ("user", "district")
     autocomplete_fields = ("user", "district")
 
-    def get_readonly_fields(self, request, obj=None):
-        fixed = ("user", "district") if obj else ()
-        return (*self.readonly_fields, *fixed)
-
-    def create_object(self, request, fields):
-        return services.jurisdiction_add(actor=request.user, **fields)
-
-    def update_object(self, request, obj, fields):
-        return obj
-
-    def delete_object(self, request, obj):
-        services.jurisdiction_remove(jurisdiction=obj, actor=request.user)

@@ -14,32 +14,45 @@ def _ensure_industries(sender, using="default", **kwargs):
 
 class EnterprisesConfig(AppConfig):
     name = "enterprises"
+    api_urls = "enterprises.api.urls"
+    demo = "enterprises.demo"
+    home_panel = "enterprises.panels.home"
     verbose_name = _("Enterprise registry")
 
     def ready(self):
         post_migrate.connect(_ensure_industries, sender=self, dispatch_uid="enterprises.industries")
 
-        from portal import journal
         from portal.masking import mask_phone
+        from portal.tracking import Update, Writes, track
 
-        from . import models
+        from . import models, services
         from . import representations as rep
 
-        journal.register(models.District, represent=rep.district, scope=lambda d: (None, d.code))
-        journal.register(
-            models.Spectrum, represent=rep.spectrum, scope=lambda s: (None, s.district_id or "")
-        )
-        journal.register(
-            models.Enterprise,
-            represent=rep.enterprise,
-            scope=lambda e: (e.pk, e.district_id),
-            masks={"contact_phone": mask_phone},
-        )
-        journal.register(
-            models.Membership,
-            represent=rep.membership,
-            scope=lambda m: (m.enterprise_id, ""),
-        )
-        journal.register(
-            models.Jurisdiction, represent=rep.jurisdiction, scope=lambda j: (None, j.district_id)
-        )
+        track(models.District, represent=rep.district, writes=Writes(
+            create=services.district_create,
+            create_fields={"code", "name", "name_en", "level", "parent"},
+            update=(Update(services.district_update, {"name", "name_en"}),
+                    Update(services.district_set_risk_level, {"risk_level"}, spread=True)),
+        ))
+        track(models.Spectrum, represent=rep.spectrum, writes=Writes(
+            create=services.spectrum_create,
+            update=(Update(services.spectrum_update, {"name", "district", "description"}),),
+        ))
+        track(models.Enterprise, represent=rep.enterprise, masks={"contact_phone": mask_phone},
+              writes=Writes(
+                  create=services.enterprise_create,
+                  update=(
+                      Update(services.enterprise_update, services.CONTACT_FIELDS),
+                      Update(services.enterprise_set_registry_facts, services.REGISTRY_FACTS),
+                      Update(services.enterprise_move_spectrum, {"spectrum"}, spread=True),
+                  ),
+                  delete=services.enterprise_delete,
+              ))
+        track(models.Membership, represent=rep.membership, writes=Writes(
+            create=services.membership_add,
+            update=(Update(services.membership_update, {"title"}),),
+            delete=services.membership_remove,
+        ))
+        track(models.Jurisdiction, represent=rep.jurisdiction, writes=Writes(
+            create=services.jurisdiction_add, delete=services.jurisdiction_remove,
+        ))

@@ -3,6 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from portal.api.filtering import IntegerFilter
+
 from .models import District, Enterprise, Industry, Spectrum
 
 
@@ -13,7 +15,7 @@ class EnterpriseFilterSet(django_filters.FilterSet):
     industry = django_filters.CharFilter(
         field_name="industry__code", lookup_expr="startswith", label=_("industry code prefix")
     )
-    spectrum = django_filters.NumberFilter(field_name="spectrum_id", label=_("spectrum"))
+    spectrum = IntegerFilter(field_name="spectrum_id", label=_("spectrum"))
     is_key_project = django_filters.BooleanFilter(label=_("key project"))
     search = django_filters.CharFilter(method="filter_search", label=_("name or credit code"))
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import context, journal
+from portal import journal
 from portal.models import JournalEntry
 from portal.roles import Role
 
@@ -367,43 +365,6 @@ def _existing_values(codes: list[str]) -> dict[str, tuple]:
 # --- writing ------------------------------------------------------------------------------
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _escape(text: str) -> str:
-    # str.translate walks every character through the table; most cells need nothing.
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        return text.translate(_COPY_ESCAPES)
-    return text
-
-
-def _json_cell(text: str) -> str:
-    """JSON text as a COPY cell: it holds no raw tab or line break, only backslashes."""
-    return text.replace("\\", "\\\\")
-
-
-def _copy_text(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return _escape(value)
-    return str(value)
-
-
-def _copy(table: str, columns: Iterable[str], lines: list[str]) -> None:
-    if not lines:
-        return
-    quote = connection.ops.quote_name
-    buffer = io.StringIO("".join(lines))
-    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    with connection.cursor() as cursor:
-        cursor.copy_expert(sql, buffer)
-
-
 class _Row:
     """Attributes the journal's representation and scope read, without a model instance."""
 
@@ -418,79 +379,6 @@ class _Row:
         self.updated_at = updated_at
 
 
-class _JournalWriter:
-    """Builds the chain exactly as `journal.append` does, and writes it in batches."""
-
-    def __init__(self, *, actor, at, use_copy: bool):
-        journal.lock()
-        head = JournalEntry.objects.order_by("-seq").values_list("seq", "hash").first()
-        self.seq, self.prev_hash = head if head else (0, journal.GENESIS_HASH)
-        ctx = context.current()
-        self.at = at
-        self.at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
-        self.actor_id = actor.pk if actor is not None else None
-        self.actor_label = journal.actor_label(actor)
-        self.ip = ctx.ip
-        self.request_id = ctx.request_id
-        self.object_type = Enterprise._meta.label_lower
-        self.op = JournalEntry.Op.UPSERT
-        self.use_copy = use_copy
-        self.spec = journal.spec_for(Enterprise)
-        # (seq, action, object_id, enterprise_id, district, data, changes, prev_hash, hash)
-        # with data and changes as canonical JSON text, hashed and written as they are.
-        self.pending: list[tuple] = []
-
-    def add(self, obj, *, action: str, data: dict, changes: dict) -> None:
-        enterprise_id, district = self.spec.scope(obj)
-        district = district or ""
-        self.seq += 1
-        object_id = str(obj.pk)
-        data_text = journal.dumps(data)
-        changes_text = journal.dumps(changes) if changes else "{}"
-        digest = journal.digest(
-            self.seq, self.at_text, self.actor_id, self.actor_label, self.ip, self.request_id,
-            action, self.object_type, object_id, enterprise_id, district, self.op, data_text,
-            changes_text, self.prev_hash,
-        )
-        self.pending.append((self.seq, action, object_id, enterprise_id, district, data_text,
-                             changes_text, self.prev_hash, digest))
-        self.prev_hash = digest
-
-    def flush(self) -> None:
-        entries, self.pending = self.pending, []
-        columns = (*journal.HASHED_COLUMNS, "hash")
-        if not self.use_copy:
-            JournalEntry.objects.bulk_create([
-                JournalEntry(
-                    seq=seq, at=self.at, actor_id=self.actor_id, actor_label=self.actor_label,
-                    ip=self.ip, request_id=self.request_id, action=action,
-                    object_type=self.object_type, object_id=object_id,
-                    enterprise_id=enterprise_id, district=district, op=self.op,
-                    data=json.loads(data), changes=json.loads(changes), prev_hash=prev_hash,
-                    hash=digest,
-                )
-                for (seq, action, object_id, enterprise_id, district, data, changes, prev_hash,
-                     digest) in entries
-            ], batch_size=1000)
-            return
-        common = "\t".join((
-            _copy_text(self.actor_id), _copy_text(self.actor_label), _copy_text(self.ip),
-            _copy_text(self.request_id),
-        ))
-        at = self.at.isoformat()
-        object_type, op = _escape(self.object_type), _escape(self.op)
-        lines = [
-            f"{seq}\t{at}\t{common}\t{_escape(action)}\t{object_type}\t{_escape(object_id)}\t"
-            f"{_copy_text(enterprise_id)}\t{_escape(district)}\t{op}\t"
-            f"{_json_cell(data)}\t{_json_cell(changes)}\t"
-            f"{prev_hash}\t{digest}\n"
-            for (seq, action, object_id, enterprise_id, district, data, changes, prev_hash,
-                 digest) in entries
-        ]
-        _copy(JournalEntry._meta.db_table,
-              [JournalEntry._meta.get_field(c).column for c in columns], lines)
-
-
 class _Upsert:
     """Writes one chunk after another: new rows created, changed rows updated."""
 
@@ -499,9 +387,17 @@ class _Upsert:
     def __init__(self, *, actor):
         self.now = timezone.now()
         self.use_copy = connection.vendor == "postgresql"
-        self.journal = _JournalWriter(actor=actor, at=self.now, use_copy=self.use_copy)
+        self.actor = actor
+        self.journal = journal.ChainWriter(at=self.now)
         self.spec = journal.spec_for(Enterprise)
         self.now_json = journal.to_json(self.now)
+
+    def _journal(self, obj, *, action: str, data: dict, changes: dict) -> None:
+        self.journal.add(
+            object_type=self.spec.object_type, object_id=str(obj.pk),
+            scope=self.spec.scope.columns(obj), action=action, op=JournalEntry.Op.UPSERT,
+            data=data, changes=changes, actor=self.actor,
+        )
 
     def chunk(self, rows: list[tuple[int, tuple]], outcomes: list) -> tuple[int, int, int]:
         existing = {
@@ -542,21 +438,17 @@ class _Upsert:
             outcomes.append((number, outcome))
             if outcome == "created":
                 obj, data = created[number]
-                self.journal.add(obj, action=ACTION_CREATED, data=data, changes={})
+                self._journal(obj, action=ACTION_CREATED, data=data, changes={})
             elif outcome == "updated":
                 obj, before = updates[number]
                 data = journal.snapshot(obj)
-                self.journal.add(obj, action=ACTION_UPDATED, data=data,
-                                 changes=journal.diff(before, data))
+                self._journal(obj, action=ACTION_UPDATED, data=data,
+                              changes=journal.diff(before, data))
         self.journal.flush()
         return len(new), len(changed), unchanged
 
     def _data(self, row: _Row) -> dict:
-        data = self.spec.represent(row)
-        for name, masker in self.spec.masks.items():
-            if name in data:
-                data[name] = masker(data[name])
-        return data
+        return journal.mask(Enterprise, self.spec.represent(row))
 
     def _create(self, new: list[tuple[int, tuple]]) -> dict[int, tuple[Any, dict]]:
         if not new:
@@ -581,7 +473,9 @@ class _Upsert:
         for pk, (number, values) in zip(ids, new, strict=True):
             cells = [str(pk)]
             for value, needs_escape in zip(values, escape, strict=True):
-                cells.append(_escape(value) if needs_escape else _copy_text(value))
+                cells.append(
+                    journal.copy_escape(value) if needs_escape else journal.copy_text(value)
+                )
             cells += ("1", now, now)
             lines.append("\t".join(cells) + "\n")
             row = _Row(pk, values, 1, self.now_json, self.now_json)
@@ -590,7 +484,7 @@ class _Upsert:
             Enterprise._meta.get_field(name).column
             for name in ("id", *ATTNAMES, "version", "created_at", "updated_at")
         ]
-        _copy(table, columns, lines)
+        journal.copy_rows(table, columns, lines)
         return result
 
     def _update(self, changed: list[tuple[int, Enterprise, dict]]) -> None:

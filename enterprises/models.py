@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import TrackedModel
+from portal.scope import Owner, Public
 
 from .querysets import (
     EnterpriseQuerySet,
@@ -14,6 +15,7 @@ from .querysets import (
     MembershipQuerySet,
     ReferenceQuerySet,
 )
+from .scope import ByEnterprise
 from .validators import (
     normalize_credit_code,
     normalize_mobile,
@@ -54,6 +56,7 @@ class District(TrackedModel):
     )
     risk_since = models.DateTimeField(_("risk level since"), null=True, blank=True)
 
+    scope = Public(district="code")
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
@@ -97,6 +100,7 @@ class Industry(models.Model):
         verbose_name=_("parent"),
     )
 
+    scope = Public()
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
@@ -117,6 +121,7 @@ class Spectrum(TrackedModel):
     )
     description = models.TextField(_("description"), blank=True)
 
+    scope = Public(district="district")
     objects = ReferenceQuerySet.as_manager()
 
     class Meta:
@@ -160,6 +165,7 @@ class Enterprise(TrackedModel):
         verbose_name=_("spectrum"),
     )
 
+    scope = ByEnterprise("")
     objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
@@ -192,6 +198,7 @@ class Membership(TrackedModel):
     )
     title = models.CharField(_("position"), max_length=64, blank=True)
 
+    scope = ByEnterprise("enterprise", leaves="user")
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
@@ -218,6 +225,7 @@ class Jurisdiction(TrackedModel):
         verbose_name=_("district"),
     )
 
+    scope = Owner("user", district="district")
     objects = JurisdictionQuerySet.as_manager()
 
     class Meta:

@@ -6,13 +6,11 @@ from functools import reduce
 from django.db import models
 
 from portal.roles import Role
+from portal.scope import ScopedQuerySet
 
 
-class ReferenceQuerySet(models.QuerySet):
-    """Districts, industries and spectra: reference data every signed-in user may read."""
-
-    def visible_to(self, user):
-        return self.all() if user.is_authenticated and user.is_active else self.none()
+class ReferenceQuerySet(ScopedQuerySet):
+    """Districts, industries and spectra: reference data (`Public`)."""
 
 
 def jurisdiction_paths(user) -> list[str]:
@@ -64,14 +62,7 @@ def enterprise_scope(user, prefix: str = "") -> models.Q | None:
     return reduce(operator.or_, conditions)
 
 
-class EnterpriseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The enterprises `user` may see (`enterprise_scope`)."""
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        scope = enterprise_scope(user)
-        return self.all() if scope is None else self.filter(scope)
-
+class EnterpriseQuerySet(ScopedQuerySet):
     def search(self, text: str):
         text = (text or "").strip()
         if not text:
@@ -79,21 +70,9 @@ class EnterpriseQuerySet(models.QuerySet):
         return self.filter(models.Q(name__icontains=text) | models.Q(credit_code__istartswith=text))
 
 
-class MembershipQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        if user.sees_everything:
-            return self.all()
-        from .models import Enterprise
-
-        return self.filter(enterprise__in=Enterprise.objects.visible_to(user))
+class MembershipQuerySet(ScopedQuerySet):
+    pass
 
 
-class JurisdictionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if not (user.is_authenticated and user.is_active):
-            return self.none()
-        if user.sees_everything:
-            return self.all()
-        return self.filter(user=user)
+class JurisdictionQuerySet(ScopedQuerySet):
+    pass

@@ -1,11 +1,15 @@
 """django-import-export resource for enterprises: export with codes, import through the service."""
 
+from functools import cached_property
+
 from django.core.exceptions import ValidationError
-from import_export import fields, resources
+from import_export import fields
 from import_export.results import Error, Result, RowResult
 
+from portal.exports import ExportResource, sees_full_phones
+
 from .imports import FIELDS, ImportFileError, enterprise_import, table_rows
-from .models import Enterprise
+from .models import Enterprise, Membership
 
 # How many valid rows the admin's preview lists; the totals always count every row.
 PREVIEW_ROWS = 500
@@ -16,8 +20,9 @@ _IMPORT_TYPES = {
 }
 
 
-class EnterpriseResource(resources.ModelResource):
-    """Columns are the API field names, with codes (not names) for industry and district."""
+class EnterpriseResource(ExportResource):
+    """Columns are the API field names, with codes (not names) for industry and district.
+    Contact numbers are in full for administrators and for the enterprise's own staff."""
 
     industry = fields.Field(attribute="industry_id", column_name="industry")
     district = fields.Field(attribute="district_id", column_name="district")
@@ -29,9 +34,18 @@ class EnterpriseResource(resources.ModelResource):
         export_order = FIELDS
         import_id_fields = ("credit_code",)
 
-    def __init__(self, user=None, **kwargs):
-        super().__init__(**kwargs)
-        self.user = user
+    phone_fields = ("contact_phone",)
+
+    @cached_property
+    def _own_enterprises(self) -> frozenset[int]:
+        if self.user is None or not self.user.is_authenticated:
+            return frozenset()
+        return frozenset(
+            Membership.objects.filter(user=self.user).values_list("enterprise_id", flat=True)
+        )
+
+    def full_phone(self, instance) -> bool:
+        return sees_full_phones(self.user) or instance.pk in self._own_enterprises
 
     def filter_export(self, queryset, **kwargs):
         if self.user is not None:

@@ -5,17 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.roles import Role
-from portal.services import tracked_create, tracked_delete, tracked_update
+from portal.services import tracked_create, tracked_delete, tracked_update, unit_of_work
 
 from .models import District, Enterprise, Jurisdiction, Membership, Spectrum
 
-# Fields only officials decide: which spectrum serves an enterprise, and key-project status.
+# Fields only officials decide when an enterprise registers itself: which spectrum serves
+# it, and key-project status.
 OFFICIAL_FIELDS = frozenset({"spectrum", "is_key_project"})
+# What enterprise staff may correct (DESIGN §7): contact details.
+CONTACT_FIELDS = frozenset({"address", "contact_name", "contact_phone", "employee_count"})
+# The registry's facts, officials' to change: the negative list and the risk gates read
+# the industry and the district, so a change of either decides the active filing again.
+REGISTRY_FACTS = frozenset({
+    "credit_code", "name", "legal_representative", "industry", "district", "is_key_project",
+})
+# Facts whose change means the enterprise's filing must be decided again.
+DECIDING_FACTS = frozenset({"industry", "district"})
+
+# Apps that must act when an enterprise's deciding facts change, in the same transaction:
+# `callback(enterprise=..., actor=...)`. Registered from their AppConfig.ready().
+_registry_fact_listeners: list = []
+
+
+def on_deciding_facts_changed(callback) -> None:
+    """Call `callback(enterprise=, actor=)` inside the unit of work of every change of an
+    enterprise's industry or district (the filings decide its active filing again)."""
+    if callback not in _registry_fact_listeners:
+        _registry_fact_listeners.append(callback)
 
 
 def _acts_only_for_enterprise(actor) -> bool:
@@ -51,6 +71,19 @@ def district_create(
         level=level,
         parent=parent,
         name_en=name_en,
+    )
+
+
+def district_update(
+    *, district: District, actor, fields: dict[str, Any], expected_version: int | None = None
+) -> District:
+    """Rename a district (its code, level and place in the tree never change)."""
+    extra = set(fields) - {"name", "name_en"}
+    if extra:
+        raise ValidationError({name: _("This field cannot be changed.") for name in extra})
+    return tracked_update(
+        district, actor=actor, action="enterprises.district.updated", fields=fields,
+        expected_version=expected_version,
     )
 
 
@@ -96,7 +129,7 @@ def spectrum_update(
 # --- enterprises --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@unit_of_work
 def enterprise_create(*, actor, **fields: Any) -> Enterprise:
     """Register an enterprise. Enterprise staff who register one become its member."""
     _refuse_official_fields(actor, fields, None)
@@ -111,7 +144,8 @@ def enterprise_create(*, actor, **fields: Any) -> Enterprise:
 def enterprise_update(
     *, enterprise: Enterprise, actor, fields: dict[str, Any], expected_version: int | None = None
 ) -> Enterprise:
-    _refuse_official_fields(actor, fields, enterprise)
+    """Correct an enterprise's contact details (its staff, or an official)."""
+    _only(fields, CONTACT_FIELDS)
     return tracked_update(
         enterprise,
         actor=actor,
@@ -121,11 +155,67 @@ def enterprise_update(
     )
 
 
+def _only(fields: dict[str, Any], allowed: frozenset) -> None:
+    extra = set(fields) - allowed
+    if extra:
+        raise ValidationError({name: _("This field cannot be changed here.")
+                               for name in sorted(extra)})
+
+
+def _require_official(actor, fields: dict[str, Any]) -> None:
+    """Registry facts are set by administrators and by the liaisons serving the enterprise
+    (the caller has checked the liaison's scope: `visible_to`)."""
+    if actor is None or actor.has_role(Role.ADMIN, Role.LIAISON):
+        return
+    raise ValidationError({name: _("Only an official may change this field.")
+                           for name in sorted(fields)})
+
+
+@unit_of_work
+def enterprise_set_registry_facts(
+    *, enterprise: Enterprise, actor, fields: dict[str, Any], expected_version: int | None = None
+) -> Enterprise:
+    """An official corrects the registry's facts (credit code, name, legal representative,
+    industry, district, key-project flag). A new industry or district decides the active
+    filing again against the current negative list (revoked, citing the entry, if it is
+    now forbidden), in this same transaction."""
+    _only(fields, REGISTRY_FACTS)
+    _require_official(actor, fields)
+    before = {name: getattr(enterprise, Enterprise._meta.get_field(name).attname)
+              for name in DECIDING_FACTS}
+    updated = tracked_update(
+        enterprise, actor=actor, action="enterprises.enterprise.updated",
+        fields=fields, expected_version=expected_version,
+    )
+    after = {name: getattr(updated, Enterprise._meta.get_field(name).attname)
+             for name in DECIDING_FACTS}
+    if after != before:
+        for callback in _registry_fact_listeners:
+            callback(enterprise=updated, actor=actor)
+    return updated
+
+
+def enterprise_move_spectrum(
+    *, enterprise: Enterprise, spectrum: Spectrum | None, actor,
+    expected_version: int | None = None,
+) -> Enterprise:
+    """Move an enterprise to another spectrum (and so to other liaisons): an
+    administrator's act (DESIGN §7)."""
+    if actor is not None and not actor.has_role(Role.ADMIN):
+        raise ValidationError(
+            {"spectrum": _("Only an administrator may move an enterprise to another spectrum.")}
+        )
+    return tracked_update(
+        enterprise, actor=actor, action="enterprises.enterprise.spectrum_moved",
+        fields={"spectrum": spectrum}, expected_version=expected_version,
+    )
+
+
 def enterprise_delete(
     *, enterprise: Enterprise, actor, expected_version: int | None = None
 ) -> None:
     """Delete an enterprise registered in error, with its memberships (each journaled)."""
-    with transaction.atomic():
+    with unit_of_work():
         for membership in enterprise.memberships.all():
             membership_remove(membership=membership, actor=actor)
         tracked_delete(
@@ -152,6 +242,20 @@ def membership_add(*, user, enterprise: Enterprise, actor, title: str = "") -> M
     )
 
 
+def membership_update(
+    *, membership: Membership, actor, fields: dict[str, Any],
+    expected_version: int | None = None,
+) -> Membership:
+    """Change a member's title (who and which enterprise never change: remove and add)."""
+    extra = set(fields) - {"title"}
+    if extra:
+        raise ValidationError({name: _("This field cannot be changed.") for name in extra})
+    return tracked_update(
+        membership, actor=actor, action="enterprises.membership.updated", fields=fields,
+        expected_version=expected_version,
+    )
+
+
 def membership_remove(
     *, membership: Membership, actor, expected_version: int | None = None
 ) -> None:
@@ -175,5 +279,8 @@ def jurisdiction_add(*, user, district: District, actor) -> Jurisdiction:
     )
 
 
-def jurisdiction_remove(*, jurisdiction: Jurisdiction, actor) -> None:
-    tracked_delete(jurisdiction, actor=actor, action="enterprises.jurisdiction.removed")
+def jurisdiction_remove(
+    *, jurisdiction: Jurisdiction, actor, expected_version: int | None = None
+) -> None:
+    tracked_delete(jurisdiction, actor=actor, action="enterprises.jurisdiction.removed",
+                   expected_version=expected_version)

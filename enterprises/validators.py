@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_VALUE = {char: value for value, char in enumerate(CREDIT_CODE_ALPHABET)}
 _CREDIT_WEIGHTS = [pow(3, i, 31) for i in range(17)]
-_CREDIT_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_CREDIT_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 

@@ -48,12 +48,6 @@ class NegativeListAdmin(TrackedAdmin):
     inlines = [NegativeListEntryInline]
     actions = ["publish", "copy_as_draft"]
 
-    def get_readonly_fields(self, request, obj=None):
-        fixed = ("number", "published_at", "published_by", *TrackedAdmin.readonly_fields)
-        if obj is not None and obj.is_published:
-            return (*fixed, "title", "effective_from", "note")
-        return fixed
-
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_published:
             return False
@@ -66,17 +60,6 @@ class NegativeListAdmin(TrackedAdmin):
 
     def has_publish_permission(self, request):
         return request.user.has_perm("filings.change_negativelist")
-
-    def create_object(self, request, fields):
-        fields.pop("number", None)
-        return services.negative_list_create(actor=request.user, **fields)
-
-    def update_object(self, request, obj, fields):
-        return services.negative_list_update(negative_list=obj, actor=request.user,
-                                             fields=fields)
-
-    def delete_object(self, request, obj):
-        services.negative_list_delete(negative_list=obj, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
         """Entries are added, changed and removed through the services, one by one."""
@@ -204,15 +187,6 @@ class FilingAdmin(TrackedAdmin):
 
     def has_review_permission(self, request):
         return request.user.has_perm("filings.change_filing")
-
-    def create_object(self, request, fields):
-        raise PermissionDenied
-
-    def update_object(self, request, obj, fields):
-        raise PermissionDenied
-
-    def delete_object(self, request, obj):
-        raise PermissionDenied
 
     @admin.action(description=_("Approve the selected filings held for review"),
                   permissions=["review"])

@@ -1,52 +1,51 @@
 """Resumption filing against the negative list (备案制)."""
 
 from django.apps import AppConfig
-from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-def _published_only():
-    """Sync-feed rule: negative-list versions and entries once published, for everyone."""
-    from portal.api.changes import Rule
-
-    return Rule(lambda object_type, _user, _enterprises: models.Q(
-        object_type=object_type, data__published=True
-    ))
 
 
 class FilingsConfig(AppConfig):
     name = "filings"
+    api_urls = "filings.api.urls"
+    demo = "filings.demo"
+    home_panel = "filings.panels.home"
     verbose_name = _("Resumption filing")
 
     def ready(self):
-        from portal import journal
-        from portal.api import changes
+        from portal.tracking import Update, Writes, track
 
         from . import models as m
         from . import representations as rep
+        from . import services
+        from .services.filing import EDITABLE_FIELDS
+        from .services.negative_list import ENTRY_FIELDS, LIST_FIELDS
 
-        journal.register(m.NegativeList, represent=rep.negative_list, scope=lambda n: (None, ""))
-        journal.register(
-            m.NegativeListEntry,
-            represent=rep.negative_list_entry,
-            scope=lambda e: (None, e.district_id or ""),
+        track(m.NegativeList, represent=rep.negative_list, writes=Writes(
+            create=services.negative_list_create, create_fields=LIST_FIELDS,
+            update=(Update(services.negative_list_update, LIST_FIELDS),),
+            delete=services.negative_list_delete, noun="negative_list",
+        ))
+        track(
+            m.NegativeListEntry, represent=rep.negative_list_entry,
             queryset=lambda: m.NegativeListEntry.objects.select_related("negative_list"),
+            writes=Writes(
+                create=services.negative_list_entry_add,
+                create_fields={"negative_list", *ENTRY_FIELDS},
+                update=(Update(services.negative_list_entry_update, ENTRY_FIELDS),),
+                delete=services.negative_list_entry_remove, noun="entry",
+            ),
         )
-        journal.register(
-            m.Filing,
-            represent=rep.filing,
-            scope=lambda f: (f.enterprise_id, f.enterprise.district_id),
-        )
-        journal.register(
-            m.Attachment,
-            represent=rep.attachment,
-            scope=lambda a: (a.filing.enterprise_id, ""),
-        )
-        journal.register(
-            m.Confirmation,
-            represent=rep.confirmation,
-            scope=lambda c: (c.filing.enterprise_id, ""),
-        )
-        # Entries about a version carry no enterprise: the feed shows published ones to all.
-        changes.RULES.setdefault("filings.negativelist", _published_only())
-        changes.RULES.setdefault("filings.negativelistentry", _published_only())
+        track(m.Filing, represent=rep.filing, writes=Writes(
+            create=services.filing_create, create_fields={"enterprise", *EDITABLE_FIELDS},
+            update=(Update(services.filing_update, EDITABLE_FIELDS),),
+        ))
+        # Attachments are uploaded and removed through their own service calls (a file is
+        # no field form); confirmations are written by `filing_confirm` alone.
+        track(m.Attachment, represent=rep.attachment,
+              writes=Writes(delete=services.attachment_remove))
+        track(m.Confirmation, represent=rep.confirmation)
+
+        from enterprises.services import on_deciding_facts_changed
+
+        # A new industry or district decides the enterprise's filing again (DESIGN §7).
+        on_deciding_facts_changed(services.filing_redecide)

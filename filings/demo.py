@@ -1,8 +1,13 @@
-"""Demo filings for `seed_demo`: the negative list, and the story's company filed."""
+"""Demo filings for `seed_demo`: the negative list, and the story's company filed.
+
+Needs the "story_enterprise" the enterprise registry's demo left in `demo.things`.
+"""
 
 from __future__ import annotations
 
 import datetime
+
+from portal.demo import Demo
 
 from . import services
 from .models import MEASURES, Filing
@@ -18,14 +23,16 @@ STORY_FILING = {
 }
 
 
-def seed(*, story, member) -> dict[str, int]:
+def seed(demo: Demo) -> None:
     """Publish the negative list and file for the story's enterprise, once."""
-    created = {"negative_lists": int(seed_negative_list() is not None), "filings": 0}
+    story, member = demo.things["story_enterprise"], demo.users["enterprise"]
+    demo.count("negative_lists", seed_negative_list() is not None)
+    filed = 0
     if not Filing.objects.filter(enterprise=story).exists():
         draft = services.filing_create(
             actor=member, enterprise=story, commitment_accepted=True,
             **STORY_FILING, **dict.fromkeys(MEASURES, True),
         )
         services.filing_submit(filing=draft, actor=member)
-        created["filings"] = 1
-    return created
+        filed = 1
+    demo.count("filings", filed)

@@ -3,18 +3,18 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from portal.api.filtering import IntegerFilter
+
 from .models import Filing
 
 
 class FilingFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Filing.Status.choices)
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))
+    enterprise = IntegerFilter(field_name="enterprise_id", label=_("enterprise"))
     district = django_filters.CharFilter(
         method="filter_district", label=_("district code (includes everything below it)")
     )
-    spectrum = django_filters.NumberFilter(
-        field_name="enterprise__spectrum_id", label=_("spectrum")
-    )
+    spectrum = IntegerFilter(field_name="enterprise__spectrum_id", label=_("spectrum"))
     number = django_filters.CharFilter(field_name="number", lookup_expr="startswith",
                                        label=_("filing number"))
 

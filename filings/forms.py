@@ -122,6 +122,16 @@ class ConfirmForm(forms.Form):
                 label=_label(name), required=False, help_text=MEASURE_HELP[name]
             )
 
+    @classmethod
+    def initial_for(cls, last: Confirmation | None) -> dict:
+        """What a liaison found on the filing's last on-site check, or nothing ticked.
+
+        Never the enterprise's own answers: the checklist is the liaison's attestation, and
+        a box ticked from the other party's form would be signed without being looked at.
+        """
+        found = last.checklist if last is not None else {}
+        return {f"check_{name}": bool(found.get(name, False)) for name in MEASURES}
+
     def checklist_fields(self):
         return [self[f"check_{name}"] for name in MEASURES]
 
@@ -154,7 +164,14 @@ class ReviewForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
+    """One file: a request carrying two for the field is refused, not cut to the last."""
+
     file = forms.FileField(label=_("Attach a document (PDF, JPEG or PNG, at most 10 MB)"))
+
+    def clean_file(self):
+        if self.files is not None and len(self.files.getlist(self.add_prefix("file"))) > 1:
+            raise ValidationError(_("Upload one file at a time; this request carries several."))
+        return self.cleaned_data["file"]
 
 
 class RectifiedForm(forms.Form):

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from enterprises.scope import ByEnterprise
 from portal.models import TrackedModel
+from portal.scope import Published
 
 from .querysets import (
     AttachmentQuerySet,
@@ -46,6 +48,7 @@ class NegativeList(TrackedModel):
     )
     note = models.TextField(_("note"), blank=True)
 
+    scope = Published("published_at")
     objects = NegativeListQuerySet.as_manager()
 
     class Meta:
@@ -81,6 +84,7 @@ class NegativeListEntry(TrackedModel):
         help_text=_("Empty: applies everywhere. Otherwise this district and all below it."),
     )
 
+    scope = Published("negative_list__published_at", district="district")
     objects = NegativeListEntryQuerySet.as_manager()
 
     class Meta:
@@ -194,6 +198,7 @@ class Filing(TrackedModel):
     rectification_report = models.TextField(_("rectification report"), blank=True)
     closed_at = models.DateTimeField(_("withdrawn or revoked at"), null=True, blank=True)
 
+    scope = ByEnterprise("enterprise")
     objects = FilingQuerySet.as_manager()
 
     class Meta:
@@ -308,6 +313,7 @@ class Attachment(TrackedModel):
         related_name="+", verbose_name=_("uploaded by"),
     )
 
+    scope = ByEnterprise("filing__enterprise")
     objects = AttachmentQuerySet.as_manager()
 
     class Meta:
@@ -339,6 +345,7 @@ class Confirmation(TrackedModel):
         verbose_name=_("confirmed by"),
     )
 
+    scope = ByEnterprise("filing__enterprise")
     objects = ConfirmationQuerySet.as_manager()
 
     class Meta:

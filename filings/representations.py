@@ -32,21 +32,9 @@ def negative_list_entry(obj) -> dict:
 
 
 def negative_list_with_entries(obj) -> dict:
-    """A version as the `negative-list` endpoint returns it: with its entries."""
-    return {
-        **negative_list(obj),
-        "entries": [
-            {
-                "id": entry.pk,
-                "industry": entry.industry_id,
-                "industry_name": entry.industry.name,
-                "name": entry.name,
-                "reason": entry.reason,
-                "district": entry.district_id,
-            }
-            for entry in obj.entries.all()
-        ],
-    }
+    """A version as the `negative-list` endpoint returns it: with its entries, each as the
+    sync feed carries it."""
+    return {**negative_list(obj), "entries": [negative_list_entry(e) for e in obj.entries.all()]}
 
 
 def filing(obj) -> dict:

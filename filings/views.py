@@ -275,7 +275,9 @@ def filing_confirm(request, pk):
     filing = _visible_filing(request.user, pk)
     if not request.user.has_role(Role.LIAISON, Role.ADMIN):
         raise PermissionDenied
-    confirm_form = ConfirmForm(initial={f"check_{k}": v for k, v in filing.measures.items()})
+    # The checklist starts from the last on-site check, never from the enterprise's answers.
+    last_confirmation = filing.confirmations.order_by("-id").first()
+    confirm_form = ConfirmForm(initial=ConfirmForm.initial_for(last_confirmation))
     review_form = ReviewForm()
     status = 200
     if request.method == "POST":
@@ -309,4 +311,5 @@ def filing_confirm(request, pk):
         "enterprise": filing.enterprise,
         "confirm_form": confirm_form,
         "review_form": review_form,
+        "last_confirmation": last_confirmation,
     }, status=status)

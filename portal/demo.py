@@ -1,10 +1,15 @@
-"""Demo data for `make run`: the Qiantang registry of the source story, ready to click through.
+"""Demo data for `make run`: the shared context, the role users, and the seeding of every app.
 
-4,450 enterprises of Hangzhou's 钱塘区 (and the former Jianggan streets now in 上城区) in ten
-spectra, each served by 3–5 family liaisons; 45 resident officers in the key-project
-enterprises; one user per role. Everything tracked is written through the services (or the
-journaled bulk helper), so `verify_journal` reconciles a freshly seeded database. The data is
-generated from a fixed seed: running it again finds everything in place and writes nothing.
+The core knows no domain. Each app that has demo data names its module in its AppConfig
+(`demo = "enterprises.demo"`); the module exposes `seed(demo: Demo)` and, optionally,
+`add_arguments(parser)` for options of `manage.py seed_demo`. `seed` runs the portal's own
+part (one user per role) and then every app's, in INSTALLED_APPS order, which is the
+dependency order: an app finds in `demo.things` what the apps before it put there (the
+enterprise registry puts its spectra and the story's company, the liaisons read them).
+
+Everything tracked is written through the services (or the journaled bulk helper), so
+`verify_journal` reconciles a freshly seeded database. The data is generated from a fixed
+seed: running it again finds everything in place and writes nothing.
 """
 
 from __future__ import annotations
@@ -12,242 +17,29 @@ from __future__ import annotations
 import os
 import random
 import secrets
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from importlib import import_module
+from typing import Any, TextIO
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from enterprises import services as enterprise_services
-from enterprises.models import (
-    District,
-    Enterprise,
-    Industry,
-    Jurisdiction,
-    Membership,
-    Spectrum,
-)
-from enterprises.reference import load_districts
-from enterprises.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
-from filings import demo as filings_demo
-from liaisons import services as liaison_services
-from liaisons.models import Assignment
 from portal.models import User
 from portal.roles import Role
-from portal.services import tracked_bulk_create
 
-DEFAULT_ENTERPRISES = 4450
-RESIDENT_OFFICERS = 45
-KEY_PROJECT_SHARE = 0.05
 RANDOM_SEED = 2020
-# The day Qiantang's family liaisons started visiting enterprises (February 2020).
-SERVICE_START = date(2020, 2, 10)
-BULK_CHUNK = 1000
-
-QIANTANG = "330114"
-SHANGCHENG = "330102"
-
-# Streets and a few of their roads. Weights follow where Qiantang's companies cluster: the
-# Xiasha and Baiyang industrial parks; a share sits in the former Jianggan streets.
-STREETS: tuple[tuple[str, str, str, float, tuple[str, ...]], ...] = (
-    (
-        QIANTANG,
-        "330114001",
-        "下沙街道",
-        26,
-        ("6号大街", "11号大街", "12号大街", "学林街", "文泽路", "福城路", "海达南路", "金沙大道"),
-    ),
-    (
-        QIANTANG,
-        "330114002",
-        "白杨街道",
-        24,
-        ("6号大街", "20号大街", "23号大街", "科技园路", "学源街", "文渊路", "松乔街", "银海街"),
-    ),
-    (QIANTANG, "330114003", "河庄街道", 9, ("江东大道", "河庄大道", "青西三路", "青西二路")),
-    (QIANTANG, "330114004", "义蓬街道", 8, ("义蓬路", "江东一路", "塘新线", "义府大街")),
-    (QIANTANG, "330114005", "新湾街道", 6, ("新湾路", "青六中路", "纬一路", "经五路")),
-    (QIANTANG, "330114006", "临江街道", 8, ("临江大道", "纬十路", "经六路", "红十五线")),
-    (QIANTANG, "330114007", "前进街道", 4, ("前进路", "江东三路", "纬九路")),
-    (SHANGCHENG, "330102018", "九堡街道", 6, ("九堡大道", "九环路", "杭海路", "德胜东路")),
-    (SHANGCHENG, "330102015", "彭埠街道", 3, ("彭埠路", "新塘路", "机场路", "艮山东路")),
-    (SHANGCHENG, "330102017", "丁兰街道", 2, ("丁兰路", "华中路", "大农港路")),
-    (SHANGCHENG, "330102016", "笕桥街道", 2, ("笕桥路", "天城路", "机场路")),
-    (SHANGCHENG, "330102014", "四季青街道", 2, ("钱江路", "新业路", "富春路")),
-)
-COUNTY_NAMES = {QIANTANG: "钱塘区", SHANGCHENG: "上城区"}
-
-# Epidemic risk grades set once so the gates of later features have something to show.
-RISK_LEVELS = (("330102018", District.RiskLevel.MEDIUM), ("230104", District.RiskLevel.HIGH))
 
 
-@dataclass(frozen=True)
-class SpectrumPlan:
-    name: str
-    description: str
-    # (GB/T 4754-2017 class, how many of its companies in every 10, words for their names)
-    industries: tuple[tuple[str, int, tuple[str, ...]], ...]
+class DemoError(ValueError):
+    """An app cannot seed with the options given; `seed_demo` shows it as a command error."""
 
 
-SPECTRA: tuple[SpectrumPlan, ...] = (
-    SpectrumPlan(
-        "生物医药谱系",
-        "原料药、化学制剂、生物药品与医疗器械企业",
-        (
-            ("2710", 2, ("药业", "制药", "医药化工")),
-            ("2720", 2, ("制药", "药业")),
-            ("2740", 1, ("中药", "药业")),
-            ("2761", 2, ("生物科技", "生物医药", "生物技术")),
-            ("2762", 1, ("生物制品", "疫苗")),
-            ("2770", 1, ("医用材料", "卫生材料")),
-            ("3581", 1, ("医疗器械", "医疗科技")),
-            ("3589", 1, ("医疗器械", "医疗设备")),
-            ("7340", 1, ("医学检验", "医药研究院")),
-        ),
-    ),
-    SpectrumPlan(
-        "智能制造谱系",
-        "工业机器人、数控机床、泵阀与自动化装备企业",
-        (
-            ("3491", 1, ("机器人", "智能装备")),
-            ("3425", 1, ("数控机床", "精密机械")),
-            ("3441", 1, ("泵业", "真空设备")),
-            ("3444", 1, ("液压", "流体控制")),
-            ("3463", 1, ("净化设备", "环保设备")),
-            ("3484", 2, ("精密机械", "机械制造", "五金机械")),
-            ("3523", 1, ("塑料机械", "智能装备")),
-            ("3811", 1, ("电机", "动力设备")),
-            ("3891", 1, ("自动化", "电气")),
-        ),
-    ),
-    SpectrumPlan(
-        "汽车零部件谱系",
-        "整车配套的零部件、车身与车载电子企业",
-        (
-            ("3670", 5, ("汽车零部件", "汽车部件", "汽配", "传动科技")),
-            ("3660", 1, ("车身", "专用车")),
-            ("3612", 1, ("新能源汽车", "电动汽车")),
-            ("3962", 1, ("汽车电子", "车联网科技")),
-            ("2929", 1, ("塑胶制品", "汽车内饰")),
-            ("3483", 1, ("弹簧", "精密部件")),
-        ),
-    ),
-    SpectrumPlan(
-        "半导体谱系",
-        "集成电路设计、制造与电子元器件企业",
-        (
-            ("6520", 2, ("微电子", "集成电路设计", "芯片技术")),
-            ("3973", 1, ("集成电路", "半导体")),
-            ("3972", 2, ("半导体", "电子器件")),
-            ("3976", 1, ("光电科技", "光电子")),
-            ("3974", 1, ("显示科技", "光电")),
-            ("3982", 1, ("电路科技", "电子")),
-            ("3981", 1, ("电子元件", "电子")),
-            ("3985", 1, ("电子材料", "半导体材料")),
-        ),
-    ),
-    SpectrumPlan(
-        "新材料谱系",
-        "高分子、专用化学品、合金与线缆材料企业",
-        (
-            ("2651", 2, ("新材料", "高分子材料", "树脂")),
-            ("2669", 2, ("化工", "精细化工", "材料科技")),
-            ("2642", 1, ("油墨", "涂料")),
-            ("3252", 1, ("铝业", "金属材料")),
-            ("3099", 1, ("复合材料", "新材料")),
-            ("3340", 1, ("金属制品", "钢丝绳")),
-            ("3831", 1, ("线缆", "电缆")),
-            ("3833", 1, ("光缆", "光通信")),
-        ),
-    ),
-    SpectrumPlan(
-        "物流仓储谱系",
-        "仓储、道路货运、城市配送与供应链服务企业",
-        (
-            ("5920", 2, ("仓储", "仓储服务")),
-            ("5990", 1, ("物流", "仓储管理")),
-            ("5431", 2, ("物流", "运输", "货运")),
-            ("5432", 1, ("冷链物流", "冷链运输")),
-            ("5437", 1, ("城市配送", "速运")),
-            ("5821", 1, ("货运代理", "国际货运代理")),
-            ("6020", 1, ("快递", "速递")),
-            ("7224", 1, ("供应链管理", "供应链")),
-        ),
-    ),
-    SpectrumPlan(
-        "商贸服务谱系",
-        "批发零售、商场超市与商业服务企业",
-        (
-            ("5211", 1, ("百货", "商厦")),
-            ("5212", 1, ("超市", "连锁超市")),
-            ("5213", 1, ("便利店", "便利连锁")),
-            ("5219", 1, ("商贸", "商业")),
-            ("5131", 1, ("纺织品", "针织")),
-            ("5165", 1, ("建材", "建材贸易")),
-            ("5174", 1, ("五金", "五金机电")),
-            ("5176", 1, ("电脑", "电子商务")),
-            ("5179", 1, ("机电设备", "贸易")),
-            ("5261", 1, ("汽车销售", "汽车服务")),
-        ),
-    ),
-    SpectrumPlan(
-        "建筑工程谱系",
-        "房屋建筑、市政道路、安装与装饰工程企业",
-        (
-            ("4710", 2, ("建设", "建筑工程")),
-            ("4790", 1, ("建设", "建工")),
-            ("4813", 2, ("市政工程", "市政建设")),
-            ("4819", 1, ("路桥工程", "交通建设")),
-            ("4851", 1, ("电力工程", "线路工程")),
-            ("4910", 1, ("电气安装", "机电安装")),
-            ("4920", 1, ("安装工程", "管道工程")),
-            ("5011", 1, ("装饰工程", "幕墙工程", "建筑装饰")),
-        ),
-    ),
-    SpectrumPlan(
-        "软件信息谱系",
-        "软件开发、系统集成、数据与物联网服务企业",
-        (
-            ("6513", 3, ("信息技术", "软件", "网络科技")),
-            ("6511", 1, ("软件", "软件技术")),
-            ("6531", 2, ("信息技术", "智能科技", "系统集成")),
-            ("6532", 1, ("物联网科技", "智联科技")),
-            ("6550", 1, ("数据科技", "云计算")),
-            ("6560", 1, ("信息咨询", "数字科技")),
-            ("6450", 1, ("大数据", "数据服务")),
-        ),
-    ),
-    SpectrumPlan(
-        "食品加工谱系",
-        "肉制品、水产、粮油、乳品与饮料企业",
-        (
-            ("1353", 1, ("食品", "肉食品")),
-            ("1361", 1, ("水产", "冷冻食品")),
-            ("1371", 1, ("农产品", "果蔬")),
-            ("1392", 1, ("豆制品", "食品")),
-            ("1419", 1, ("食品", "烘焙")),
-            ("1431", 1, ("粮油", "面业")),
-            ("1432", 1, ("速冻食品", "食品")),
-            ("1441", 1, ("乳业", "乳品")),
-            ("1491", 1, ("营养食品", "生物科技")),
-            ("1524", 1, ("饮品", "饮料")),
-        ),
-    ),
-)
-SOFTWARE_SPECTRUM = 8  # 软件信息谱系: served by the demo liaison, home of the story's company
+# --- names and numbers that look real, for every app's people -------------------------------
 
-# The company the story visits: first of the plan, so the demo enterprise user acts for it.
-STORY_ENTERPRISE = {
-    "name": "杭州平治信息技术有限公司",
-    "industry": "6513",
-    "street": "330114002",
-    "contact_name": "董叶明",
-    "employee_count": 230,
-}
-
-TRADE_FIRST = "华恒鼎瑞嘉博中天宏新金永康盛信润凯聚海启德安明锦正立汇友东元"
-TRADE_SECOND = "远通盛丰泰达诚源和创辉越晟禾邦驰拓维科瀚顺利祥昌航睿升宇星"
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶贺顾毛郝龚邵钱"
@@ -260,9 +52,6 @@ MOBILE_PREFIXES = (
 ).split()
 
 
-# --- the plan: pure, deterministic data -----------------------------------------------------
-
-
 def person_name(rng: random.Random) -> str:
     pool = GIVEN_MALE if rng.random() < 0.5 else GIVEN_FEMALE
     given = rng.choice(pool) + (rng.choice(pool) if rng.random() < 0.7 else "")
@@ -273,103 +62,7 @@ def mobile(rng: random.Random) -> str:
     return rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
 
 
-def credit_code(county: str, serial: int, rng: random.Random) -> str:
-    """A valid GB 32100-2015 code for an enterprise (91) registered in `county`.
-
-    Five characters of the organisation code are an affine map of `serial` modulo 31^5 with
-    a multiplier prime to 31, a bijection: codes are unique by construction yet look scattered.
-    """
-    space = 31**5
-    value = (serial * 12_582_917 + 1_234_567) % space
-    digits = ""
-    for _position in range(5):
-        value, rest = divmod(value, 31)
-        digits = CREDIT_CODE_ALPHABET[rest] + digits
-    body = f"91{county}MA2{digits}{rng.choice(CREDIT_CODE_ALPHABET)}"
-    return body + credit_code_check_char(body)
-
-
-def employee_count(rng: random.Random, *, key_project: bool) -> int:
-    if key_project:
-        return rng.randint(300, 2600)
-    # Mostly small firms, a long tail of large ones (median about 30).
-    return max(3, min(3000, round(rng.lognormvariate(3.4, 1.0))))
-
-
-@dataclass(frozen=True)
-class EnterprisePlan:
-    credit_code: str
-    name: str
-    legal_representative: str
-    industry: str
-    street: str
-    address: str
-    contact_name: str
-    contact_phone: str
-    employee_count: int
-    is_key_project: bool
-    spectrum: int  # index into SPECTRA
-
-
-def plan_enterprises(count: int, *, seed: int = RANDOM_SEED) -> list[EnterprisePlan]:
-    """`count` enterprises spread evenly over the spectra; the same list for the same seed."""
-    if count < len(SPECTRA):
-        raise ValueError(f"at least {len(SPECTRA)} enterprises, one per spectrum")
-    rng = random.Random(seed)
-    key = set(rng.sample(range(1, count), min(count - 1, round(count * KEY_PROJECT_SHARE))))
-    spectra = [index % len(SPECTRA) for index in range(count)]
-    rng.shuffle(spectra)
-    streets = list(STREETS)
-    weights = [street[3] for street in STREETS]
-    by_code = {street[1]: street for street in STREETS}
-    names: set[str] = {STORY_ENTERPRISE["name"]}
-    plans = []
-    for index in range(count):
-        story = index == 0
-        spectrum_index = SOFTWARE_SPECTRUM if story else spectra[index]
-        if story and spectra[index] != SOFTWARE_SPECTRUM:
-            # Keep the spread even: give the slot the story company took to another one.
-            other = spectra.index(SOFTWARE_SPECTRUM, 1)
-            spectra[other] = spectra[index]
-        spec = SPECTRA[spectrum_index]
-        industry, _weight, words = rng.choices(spec.industries, [i[1] for i in spec.industries])[0]
-        street = by_code[STORY_ENTERPRISE["street"]] if story else rng.choices(streets, weights)[0]
-        county, street_code, street_name, _share, roads = street
-        is_key = index in key
-        staff = employee_count(rng, key_project=is_key)
-        if story:
-            name, industry = STORY_ENTERPRISE["name"], STORY_ENTERPRISE["industry"]
-        else:
-            while True:
-                trade = rng.choice(TRADE_FIRST) + rng.choice(TRADE_SECOND)
-                region = "浙江" if staff >= 500 and rng.random() < 0.5 else "杭州"
-                form = "股份有限公司" if staff >= 800 and rng.random() < 0.4 else "有限公司"
-                name = f"{region}{trade}{rng.choice(words)}{form}"
-                if name not in names:
-                    break
-        names.add(name)
-        number = rng.randint(1, 1200)
-        room = f"{rng.randint(1, 12)}幢{rng.randint(1, 12)}{rng.randint(1, 20):02d}室"
-        address = (
-            f"浙江省杭州市{COUNTY_NAMES[county]}{street_name}{rng.choice(roads)}{number}号"
-            + (room if rng.random() < 0.5 else "")
-        )
-        plans.append(
-            EnterprisePlan(
-                credit_code=credit_code(county, index, rng),
-                name=name,
-                legal_representative=person_name(rng),
-                industry=industry,
-                street=street_code,
-                address=address,
-                contact_name=STORY_ENTERPRISE["contact_name"] if story else person_name(rng),
-                contact_phone=mobile(rng),
-                employee_count=STORY_ENTERPRISE["employee_count"] if story else staff,
-                is_key_project=is_key,
-                spectrum=spectrum_index,
-            )
-        )
-    return plans
+# --- users ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -381,7 +74,8 @@ class UserPlan:
     is_superuser: bool = False
 
 
-# The demo users named after their role (DESIGN §8).
+# The demo users named after their role (DESIGN §8), with what each sees until an app that
+# gives the role its scope says more precisely (`Demo.login`).
 ROLE_USERS: tuple[UserPlan, ...] = (
     UserPlan("admin", "系统管理员", Role.ADMIN, is_staff=True, is_superuser=True),
     UserPlan("inspector", "纪委监委 周敏", Role.INSPECTOR, is_staff=True),
@@ -390,46 +84,14 @@ ROLE_USERS: tuple[UserPlan, ...] = (
     UserPlan("supply_officer", "物资保障组 沈丽", Role.SUPPLY_OFFICER),
     UserPlan("enterprise", "董叶明", Role.ENTERPRISE),
 )
-
-
-def plan_liaisons(*, seed: int = RANDOM_SEED) -> dict[int, list[UserPlan]]:
-    """3–5 family liaisons per spectrum; the demo `liaison` is one of the software spectrum's."""
-    rng = random.Random(seed + 1)
-    plans = {}
-    for index in range(len(SPECTRA)):
-        size = rng.randint(3, 5)
-        users = [ROLE_USERS[2]] if index == SOFTWARE_SPECTRUM else []
-        for number in range(1, size - len(users) + 1):
-            users.append(
-                UserPlan(
-                    f"liaison_{index + 1:02d}_{number}",
-                    person_name(rng),
-                    Role.LIAISON,
-                    is_staff=True,
-                )
-            )
-        plans[index] = users
-    return plans
-
-
-def plan_officers(*, seed: int = RANDOM_SEED) -> list[UserPlan]:
-    rng = random.Random(seed + 2)
-    return [
-        UserPlan(f"officer_{number:02d}", person_name(rng), Role.LIAISON, is_staff=True)
-        for number in range(1, RESIDENT_OFFICERS + 1)
-    ]
-
-
-# --- writing it -----------------------------------------------------------------------------
-
-
-@dataclass
-class SeedResult:
-    created: dict[str, int] = field(default_factory=dict)
-    users: list[UserPlan] = field(default_factory=list)
-    liaison_spectrum: str = ""
-    liaison_enterprises: int = 0
-    story_enterprise: str = ""
+ROLE_SEES = {
+    "admin": "everything; the Django admin at /admin/",
+    "inspector": "read-only: every enterprise, filing and the journal",
+    "liaison": "the enterprises assigned to them",
+    "labor_officer": "trips and workers of their districts",
+    "supply_officer": "enterprises and stock of their districts",
+    "enterprise": "the enterprises they are a member of",
+}
 
 
 def demo_password() -> str:
@@ -437,218 +99,163 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
 
 
-def districts_seed() -> int:
-    created = load_districts(actor=None)
-    for code, level in RISK_LEVELS:
-        district = District.objects.filter(code=code).first()
-        # Only once: a grade an official set since then is theirs to keep.
-        if district and district.risk_since is None and district.risk_level != level:
-            enterprise_services.district_set_risk_level(
-                district=district, risk_level=level, actor=None
-            )
-    return created
+@dataclass(frozen=True)
+class Login:
+    """One line of the printed logins: a username (or a range of them), its role, its scope."""
+
+    username: str
+    role: str
+    sees: str
 
 
-def spectra_seed() -> tuple[list[Spectrum], int]:
-    qiantang = District.objects.get(code=QIANTANG)
-    existing = {s.name: s for s in Spectrum.objects.filter(district=qiantang)}
-    spectra, created = [], 0
-    for plan in SPECTRA:
-        spectrum = existing.get(plan.name)
-        if spectrum is None:
-            spectrum = enterprise_services.spectrum_create(
-                actor=None, name=plan.name, district=qiantang, description=plan.description
-            )
-            created += 1
-        spectra.append(spectrum)
-    return spectra, created
+# --- the context every app's seeder receives --------------------------------------------------
 
 
-def enterprises_seed(plans: list[EnterprisePlan], spectra: list[Spectrum]) -> int:
-    """Write the planned enterprises that are missing, validated, in journaled chunks."""
-    codes = [plan.credit_code for plan in plans]
-    existing: set[str] = set()
-    for start in range(0, len(codes), BULK_CHUNK):
-        existing.update(
-            Enterprise.objects.filter(
-                credit_code__in=codes[start : start + BULK_CHUNK]
-            ).values_list("credit_code", flat=True)
-        )
-    missing = [plan for plan in plans if plan.credit_code not in existing]
-    if not missing:
-        return 0
-    districts = District.objects.in_bulk({plan.street for plan in missing})
-    objs = []
-    for plan in missing:
-        obj = Enterprise(
-            credit_code=plan.credit_code,
-            name=plan.name,
-            legal_representative=plan.legal_representative,
-            industry_id=plan.industry,
-            district=districts[plan.street],
-            address=plan.address,
-            contact_name=plan.contact_name,
-            contact_phone=plan.contact_phone,
-            employee_count=plan.employee_count,
-            is_key_project=plan.is_key_project,
-            spectrum=spectra[plan.spectrum],
-        )
-        # The related rows were just read or come from the shipped reference data, and the
-        # codes are unique by construction: checking each one again would cost a query apiece.
-        obj.full_clean(exclude=["industry", "district", "spectrum"], validate_unique=False)
-        objs.append(obj)
-    _check_industries({plan.industry for plan in missing})
-    for start in range(0, len(objs), BULK_CHUNK):
-        tracked_bulk_create(
-            Enterprise,
-            objs[start : start + BULK_CHUNK],
-            actor=None,
-            action="enterprises.enterprise.created",
-        )
-    return len(objs)
+@dataclass
+class Demo:
+    """What the seeders share: the password, the users, the options and what earlier apps made.
 
-
-def _check_industries(codes: set[str]) -> None:
-    known = set(Industry.objects.filter(code__in=codes).values_list("code", flat=True))
-    if codes - known:
-        raise LookupError(f"industry classes missing: {sorted(codes - known)}")
-
-
-def users_seed(plans: list[UserPlan]) -> tuple[dict[str, User], int]:
-    """Create the demo users that are missing and put each in its role's group."""
-    groups = {group.name: group for group in Group.objects.all()}
-    users = {
-        user.username: user
-        for user in User.objects.filter(username__in=[plan.username for plan in plans])
-    }
-    created = 0
-    for plan in plans:
-        user = users.get(plan.username)
-        if user is None:
-            user = User.objects.create_user(
-                plan.username,
-                display_name=plan.display_name,
-                is_staff=plan.is_staff,
-                is_superuser=plan.is_superuser,
-            )
-            users[plan.username] = user
-            created += 1
-        user.groups.add(groups[plan.role])
-        user.forget_roles()
-    return users, created
-
-
-def users_set_password(users: list[User], password: str) -> None:
-    """Give every demo user `password`, hashed once for all of them.
-
-    Hashing it per user would take most of the start-up time (the default hasher is slow on
-    purpose); reusing the stored hash when it already matches keeps existing sessions valid.
+    `things` is where an app leaves what later apps need (the enterprise registry puts
+    "spectra", "story_spectrum" and "story_enterprise"); `created` counts what this run wrote,
+    by kind; `logins` are the lines `seed_demo` prints, in the order they were added.
     """
-    reference = users[0]
-    reference.refresh_from_db(fields=["password"])
-    hashed = reference.password if reference.check_password(password) else make_password(password)
-    User.objects.filter(pk__in=[user.pk for user in users]).exclude(password=hashed).update(
-        password=hashed
-    )
 
+    password: str
+    # Each app plans from its own generator seeded from this (random.Random(random_seed + k)),
+    # so one app's plan never shifts another's.
+    random_seed: int = RANDOM_SEED
+    options: dict[str, Any] = field(default_factory=dict)
+    stdout: TextIO | None = None
+    verbosity: int = 1
+    users: dict[str, User] = field(default_factory=dict)
+    things: dict[str, Any] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict)
+    logins: dict[str, Login] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    _password_hash: str | None = field(default=None, repr=False)
 
-def assignments_seed(
-    spectra: list[Spectrum],
-    liaisons: dict[int, list[UserPlan]],
-    officers: list[UserPlan],
-    users: dict[str, User],
-) -> int:
-    existing = set(
-        Assignment.objects.filter(official__in=[u.pk for u in users.values()]).values_list(
-            "official_id", "kind", "spectrum_id", "enterprise_id"
-        )
-    )
-    created = 0
-    family = Assignment.Kind.FAMILY_LIAISON
-    for index, plans in liaisons.items():
-        spectrum = spectra[index]
+    def log(self, message: str, *, level: int = 1) -> None:
+        if self.stdout is not None and self.verbosity >= level:
+            self.stdout.write(message + "\n")
+
+    def count(self, kind: str, number: int) -> None:
+        self.created[kind] = self.created.get(kind, 0) + int(number)
+
+    def login(self, username: str, role: str, sees: str) -> None:
+        """Add a line to the printed logins (a username, or a range of them)."""
+        self.logins[username] = Login(username, role, sees)
+
+    def describe(self, username: str, sees: str) -> None:
+        """Say what a user already on the logins sees, now that an app gave it its scope."""
+        self.logins[username] = Login(username, self.logins[username].role, sees)
+
+    def add_users(self, plans: Iterable[UserPlan]) -> dict[str, User]:
+        """Create the demo users that are missing, put each in its role's group and give it
+        the demo password. Returns them by username (also kept in `users`)."""
+        plans = list(plans)
+        if not plans:
+            return {}
+        groups = {group.name: group for group in Group.objects.all()}
+        users = {
+            user.username: user
+            for user in User.objects.filter(username__in=[plan.username for plan in plans])
+        }
+        created = 0
         for plan in plans:
-            official = users[plan.username]
-            if (official.pk, family, spectrum.pk, None) in existing:
-                continue
-            liaison_services.assignment_create(
-                actor=None,
-                official=official,
-                kind=family,
-                spectrum=spectrum,
-                active_from=SERVICE_START,
+            user = users.get(plan.username)
+            if user is None:
+                user = User.objects.create_user(
+                    plan.username,
+                    display_name=plan.display_name,
+                    is_staff=plan.is_staff,
+                    is_superuser=plan.is_superuser,
+                )
+                users[plan.username] = user
+                created += 1
+            user.groups.add(groups[plan.role])
+            user.forget_roles()
+        self.count("users", created)
+        ordered = [users[plan.username] for plan in plans]
+        self._set_password(ordered)
+        self.users.update(users)
+        return users
+
+    def _set_password(self, users: list[User]) -> None:
+        """Give `users` the demo password, hashed once for all the users of the run.
+
+        Hashing it per user would take most of the start-up time (the default hasher is slow
+        on purpose); reusing the stored hash when it already matches keeps existing sessions
+        valid.
+        """
+        if self._password_hash is None:
+            reference = users[0]
+            reference.refresh_from_db(fields=["password"])
+            self._password_hash = (
+                reference.password
+                if reference.check_password(self.password)
+                else make_password(self.password)
             )
-            created += 1
-    # Harbin's 45 resident officers each looked after a handful of companies.
-    resident = Assignment.Kind.RESIDENT_OFFICER
-    key = list(
-        Enterprise.objects.filter(is_key_project=True, spectrum__in=spectra).order_by("credit_code")
-    )
-    served = {enterprise_id for _o, kind, _s, enterprise_id in existing if kind == resident}
-    for position, enterprise in enumerate(key):
-        official = users[officers[position % len(officers)].username]
-        if enterprise.pk in served:
-            continue
-        liaison_services.assignment_create(
-            actor=None,
-            official=official,
-            kind=resident,
-            enterprise=enterprise,
-            active_from=SERVICE_START,
-            note="驻厂服务",
-        )
-        created += 1
-    return created
+        User.objects.filter(pk__in=[user.pk for user in users]).exclude(
+            password=self._password_hash
+        ).update(password=self._password_hash)
 
 
-def _membership_seed(user: User, enterprise: Enterprise) -> int:
-    if Membership.objects.filter(user=user).exists():
-        return 0
-    enterprise_services.membership_add(
-        user=user, enterprise=enterprise, actor=None, title="副总经理"
-    )
-    return 1
+# --- seeding ----------------------------------------------------------------------------------
 
 
-def _jurisdictions_seed(users: dict[str, User]) -> int:
-    qiantang = District.objects.get(code=QIANTANG)
-    created = 0
-    for username in ("labor_officer", "supply_officer"):
-        user = users[username]
-        if not Jurisdiction.objects.filter(user=user, district=qiantang).exists():
-            enterprise_services.jurisdiction_add(user=user, district=qiantang, actor=None)
-            created += 1
-    return created
+def seed_role_users(demo: Demo) -> None:
+    """The portal's own part: one user per role, before any app's."""
+    demo.add_users(ROLE_USERS)
+    for plan in ROLE_USERS:
+        demo.login(plan.username, plan.role, ROLE_SEES[plan.username])
+
+
+def demo_modules() -> list[tuple[str, Any]]:
+    """(label, module) of every installed app that names a demo module, in INSTALLED_APPS
+    order."""
+    modules = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "demo", None)
+        if path and path != __name__:
+            modules.append((config.label, import_module(path)))
+    return modules
+
+
+def add_arguments(parser) -> None:
+    """Let every app's demo module add its options to `seed_demo`."""
+    for _label, module in demo_modules():
+        hook = getattr(module, "add_arguments", None)
+        if hook is not None:
+            hook(parser)
 
 
 def seed(
-    *, enterprises: int = DEFAULT_ENTERPRISES, password: str, random_seed: int = RANDOM_SEED
-) -> SeedResult:
-    """Load the demo data, all or nothing; on a seeded database it writes nothing new."""
-    result = SeedResult()
-    enterprise_plans = plan_enterprises(enterprises, seed=random_seed)
-    liaison_plans = plan_liaisons(seed=random_seed)
-    officer_plans = plan_officers(seed=random_seed)
-    user_plans = [*ROLE_USERS]
-    user_plans += [p for plans in liaison_plans.values() for p in plans if p not in ROLE_USERS]
-    user_plans += officer_plans
+    *,
+    password: str,
+    random_seed: int = RANDOM_SEED,
+    stdout: TextIO | None = None,
+    verbosity: int = 1,
+    options: dict[str, Any] | None = None,
+    **more_options: Any,
+) -> Demo:
+    """Load every app's demo data, all or nothing; on a seeded database it writes nothing new.
+
+    The apps read their options (those their `add_arguments` declared) from `options`, the
+    command's, and `more_options`: `seed(password=..., enterprises=60)`.
+    """
+    demo = Demo(
+        password=password,
+        random_seed=random_seed,
+        options={**(options or {}), **more_options},
+        stdout=stdout,
+        verbosity=verbosity,
+    )
+    steps = [("portal", seed_role_users)]
+    steps += [(label, module.seed) for label, module in demo_modules()]
     with transaction.atomic():
-        result.created["districts"] = districts_seed()
-        spectra, result.created["spectra"] = spectra_seed()
-        result.created["enterprises"] = enterprises_seed(enterprise_plans, spectra)
-        users, result.created["users"] = users_seed(user_plans)
-        users_set_password([users[plan.username] for plan in user_plans], password)
-        story = Enterprise.objects.get(credit_code=enterprise_plans[0].credit_code)
-        result.created["memberships"] = _membership_seed(users["enterprise"], story)
-        result.created["jurisdictions"] = _jurisdictions_seed(users)
-        result.created["assignments"] = assignments_seed(
-            spectra, liaison_plans, officer_plans, users
-        )
-        result.created.update(filings_demo.seed(story=story, member=users["enterprise"]))
-    result.users = user_plans
-    result.liaison_spectrum = spectra[SOFTWARE_SPECTRUM].name
-    result.liaison_enterprises = Enterprise.objects.filter(
-        spectrum=spectra[SOFTWARE_SPECTRUM]
-    ).count()
-    result.story_enterprise = story.name
-    return result
+        for label, step in steps:
+            started = time.monotonic()
+            step(demo)
+            demo.timings[label] = time.monotonic() - started
+            demo.log(f"  {label}: {demo.timings[label]:.1f} s", level=2)
+    return demo

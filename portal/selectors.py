@@ -1,27 +1,31 @@
-"""Reads that span apps: what each role sees first on its home page."""
+"""Reads of the portal shell: the home page, made of the panels each app offers."""
 
-from enterprises.models import Enterprise
-from liaisons.models import Assignment
+from importlib import import_module
+
+from django.apps import apps
 
 from .models import JournalAnchor, JournalEntry
 from .roles import Role
 
 
+def _panel_functions():
+    for config in apps.get_app_configs():
+        path = getattr(config, "home_panel", None)
+        if path:
+            module, _dot, name = path.rpartition(".")
+            yield getattr(import_module(module), name)
+
+
 def home_panels(user) -> dict:
-    enterprises = Enterprise.objects.visible_to(user)
-    panels = {
+    """The roles and, in the order of INSTALLED_APPS, each app's panel for `user`: a dict
+    with the `template` to include and its context, or None when it has nothing to show.
+    An app offers one with `home_panel = "<module>.<function>"` on its AppConfig."""
+    panels = [panel for panel in (function(user) for function in _panel_functions()) if panel]
+    context = {
         "roles": [Role(role).label for role in sorted(user.roles) if role in Role.values],
-        "enterprise_count": enterprises.count(),
-        "enterprises": list(
-            enterprises.select_related("district", "industry").order_by("name")[:10]
-        ),
+        "panels": panels,
     }
-    if user.has_role(Role.LIAISON):
-        panels["assignments"] = list(
-            Assignment.objects.filter(official=user).active()
-            .select_related("spectrum", "enterprise").order_by("active_from")
-        )
     if user.has_role(Role.ADMIN, Role.INSPECTOR):
-        panels["journal_head"] = JournalEntry.objects.order_by("-seq").first()
-        panels["last_anchor"] = JournalAnchor.objects.order_by("-seq").first()
-    return panels
+        context["journal_head"] = JournalEntry.objects.order_by("-seq").first()
+        context["last_anchor"] = JournalAnchor.objects.order_by("-seq").first()
+    return context

@@ -6,8 +6,9 @@ tracked change is validated, versioned and journaled in one transaction the same
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import cache, wraps
 from typing import Any, TypeVar
 
@@ -18,6 +19,52 @@ from . import journal
 from .exceptions import PreconditionFailed
 
 M = TypeVar("M", bound=models.Model)
+
+
+class _Locks(threading.local):
+    """Rows locked by the unit of work running on this thread: (model, pk) → the copy read."""
+
+    held: dict[tuple[type, Any], models.Model] | None = None
+
+
+_locks = _Locks()
+
+
+@contextmanager
+def _unit():
+    outermost = _locks.held is None
+    if outermost:
+        _locks.held = {}
+    try:
+        if outermost:
+            with transaction.atomic(), journal.collecting():
+                yield
+        else:
+            with journal.collecting():
+                yield
+    finally:
+        if outermost:
+            _locks.held = None
+
+
+def unit_of_work(function=None):
+    """The transaction of one service, as a decorator or a `with` block.
+
+    Everything the service writes commits or rolls back together; the journal entries it
+    records are appended when the outermost unit ends, last in its transaction, so the
+    journal's append lock is held as briefly as possible whatever order the service wrote
+    in. Services called from a service join its unit (no savepoint of their own); rows a
+    unit locked (`lock`) are not locked and read again by the services it calls.
+    """
+    if function is None:
+        return _unit()
+
+    @wraps(function)
+    def run(*args, **kwargs):
+        with _unit():
+            return function(*args, **kwargs)
+
+    return run
 
 
 def for_update(queryset: models.QuerySet, *related: str) -> models.QuerySet:
@@ -33,26 +80,19 @@ def lock(obj: M, *related: str) -> M:
     """Re-read the row under a row lock so concurrent writers queue behind each other.
 
     `related` names foreign keys (select_related paths) to read in the same query; only the
-    object's own row is locked.
+    object's own row is locked. Inside a unit of work, the copy read is remembered: a
+    tracked write of that same copy later in the unit does not lock it again.
     """
-    return for_update(type(obj)._default_manager.all(), *related).get(pk=obj.pk)
+    current = for_update(type(obj)._default_manager.all(), *related).get(pk=obj.pk)
+    if _locks.held is not None:
+        _locks.held[(type(current), current.pk)] = current
+    return current
 
 
-def atomic_unless_locked(service):
-    """`transaction.atomic` for a service taking `locked=True` when its caller read the
-    object under its row lock (`for_update`) in the caller's own transaction.
-
-    Such a caller ends that transaction (or its savepoint) with any error the service
-    raises, so a savepoint of the service's own would serve nothing: the service then runs
-    in the caller's transaction as it is.
-    """
-
-    @wraps(service)
-    def run(*args, **kwargs):
-        with transaction.atomic(savepoint=not kwargs.get("locked", False)):
-            return service(*args, **kwargs)
-
-    return run
+def _locked_copy(obj: M) -> M:
+    """`obj` itself when this unit of work locked exactly that copy, else a locked copy."""
+    held = _locks.held.get((type(obj), obj.pk)) if _locks.held is not None else None
+    return obj if held is obj else lock(obj)
 
 
 def check_version(obj, expected_version: int | None) -> None:
@@ -151,11 +191,6 @@ def _explained(obj: models.Model, explain: Callable[[models.Model], None] | None
         raise
 
 
-def _transaction():
-    """A transaction when the caller has none; inside one, the caller's own."""
-    return nullcontext() if connection.in_atomic_block else transaction.atomic()
-
-
 # --- tracked writes --------------------------------------------------------------------------
 
 
@@ -163,7 +198,7 @@ def tracked_create(model: type[M], *, actor, action: str, known: Iterable[str] =
                    explain: Callable[[M], None] | None = None, **fields: Any) -> M:
     """Validate, insert and journal a new object. `known`: see `validate()`; `explain`: see
     `_explained()`."""
-    with _transaction():
+    with unit_of_work():
         obj = model(**fields)
         validate(obj, known=known)
         with _explained(obj, explain):
@@ -187,16 +222,15 @@ def _changed(obj: models.Model, stored: dict[str, Any], fields: dict[str, Any]) 
 
 
 def tracked_update(obj: M, *, actor, action: str, fields: dict[str, Any],
-                   expected_version: int | None = None, locked: bool = False,
-                   known: Iterable[str] = ()) -> M:
+                   expected_version: int | None = None, known: Iterable[str] = ()) -> M:
     """Apply `fields` to a locked copy of `obj`; a change that changes nothing writes nothing.
 
-    `locked`: `obj` is itself the copy the caller locked (`lock()`) in this transaction and
-    has not changed since. `known`: see `validate()`; foreign keys the update leaves as they
-    were are known to exist already.
+    When `obj` is the copy this unit of work locked (`lock()`), it is used as it is.
+    `known`: see `validate()`; foreign keys the update leaves as they were are known to
+    exist already.
     """
-    with _transaction():
-        current = obj if locked else lock(obj)
+    with unit_of_work():
+        current = _locked_copy(obj)
         check_version(current, expected_version)
         before = journal.represent(current)
         concrete = current._meta.concrete_fields
@@ -215,13 +249,13 @@ def tracked_update(obj: M, *, actor, action: str, fields: dict[str, Any],
     return current
 
 
-@transaction.atomic
+@unit_of_work
 def tracked_delete(obj, *, actor, action: str, expected_version: int | None = None) -> None:
-    current = lock(obj)
+    current = _locked_copy(obj)
     check_version(current, expected_version)
     data = journal.snapshot(current)
     object_id = str(current.pk)
-    scope = journal.spec_for(current).scope(current)
+    scope = journal.spec_for(current).scope.columns(current)
     current.delete()
     journal.record(current, action=action, actor=actor, op="delete",
                    object_id=object_id, data=data, scope=scope)
@@ -234,7 +268,7 @@ def tracked_bulk_create(model: type[M], objs: list[M], *, actor, action: str,
     The caller has validated every object (`full_clean`, or an equivalent bulk check that
     also covers uniqueness); this writes them and journals them, all or nothing.
     """
-    with transaction.atomic():
+    with unit_of_work():
         created = model._default_manager.bulk_create(objs, batch_size=batch_size)
         journal.append([journal.Change(obj, action) for obj in created], actor=actor)
     return created

@@ -84,6 +84,15 @@ class MembershipSerializer(RepresentationSerializer, TrackedFieldsMixin):
     title = serializers.CharField(read_only=True)
 
 
+class JurisdictionSerializer(RepresentationSerializer, TrackedFieldsMixin):
+    """A district an officer holds (with all below it); no route of its own, it reaches
+    clients through the sync feed."""
+
+    represent = staticmethod(representations.jurisdiction)
+    user = serializers.IntegerField(read_only=True)
+    district = serializers.CharField(read_only=True, help_text="GB/T 2260 code")
+
+
 class MembershipWriteSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(
         queryset=Membership._meta.get_field("user").related_model.objects.all()

@@ -4,7 +4,6 @@ from rest_framework import viewsets
 
 from portal.api.viewsets import CrudViewSet, ReadMixin, ReadOnlyViewSet, TrackedViewSet, UpdateMixin
 
-from .. import services
 from ..filters import DistrictFilterSet, EnterpriseFilterSet, IndustryFilterSet, SpectrumFilterSet
 from ..models import District, Enterprise, Industry, Membership, Spectrum
 from . import serializers
@@ -38,11 +37,6 @@ class SpectrumViewSet(ReadMixin, UpdateMixin, TrackedViewSet):
     filterset_class = SpectrumFilterSet
     http_method_names = ["get", "put", "patch", "head", "options"]
 
-    def update_object(self, obj, data, version):
-        return services.spectrum_update(
-            spectrum=obj, actor=self.request.user, fields=data, expected_version=version
-        )
-
 
 class EnterpriseViewSet(CrudViewSet):
     """Enterprises in the caller's scope. Writes need If-Match with the version read."""
@@ -52,19 +46,6 @@ class EnterpriseViewSet(CrudViewSet):
     write_serializer_class = serializers.EnterpriseWriteSerializer
     filterset_class = EnterpriseFilterSet
 
-    def create_object(self, data):
-        return services.enterprise_create(actor=self.request.user, **data)
-
-    def update_object(self, obj, data, version):
-        return services.enterprise_update(
-            enterprise=obj, actor=self.request.user, fields=data, expected_version=version
-        )
-
-    def delete_object(self, obj, version):
-        services.enterprise_delete(
-            enterprise=obj, actor=self.request.user, expected_version=version
-        )
-
 
 class MembershipViewSet(CrudViewSet):
     """Who acts for which enterprise (administrators manage; members see their own)."""
@@ -73,11 +54,3 @@ class MembershipViewSet(CrudViewSet):
     read_serializer_class = serializers.MembershipSerializer
     write_serializer_class = serializers.MembershipWriteSerializer
     http_method_names = ["get", "post", "delete", "head", "options"]
-
-    def create_object(self, data):
-        return services.membership_add(actor=self.request.user, **data)
-
-    def delete_object(self, obj, version):
-        services.membership_remove(
-            membership=obj, actor=self.request.user, expected_version=version
-        )

@@ -1,6 +1,7 @@
 """Serializers of the filings API: reads share the journal's representation, writes only
 check shapes (the services decide validity)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -134,22 +135,51 @@ class AttachmentSerializer(RepresentationSerializer, TrackedFieldsMixin):
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
+    """One file in the `file` field: a request carrying two is refused, not cut to the last."""
+
     file = serializers.FileField(allow_empty_file=True)
 
+    def validate(self, attrs):
+        getlist = getattr(self.initial_data, "getlist", None)
+        if getlist is not None and len(getlist("file")) > 1:
+            raise serializers.ValidationError(
+                {"file": [_("Upload one file at a time; this request carries several.")]}
+            )
+        return attrs
 
-class NegativeListEntrySerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+
+class ConfirmationSerializer(RepresentationSerializer, TrackedFieldsMixin):
+    """An on-site confirmation (复工确认书); clients receive it through the sync feed."""
+
+    represent = staticmethod(representations.confirmation)
+    filing = serializers.IntegerField(read_only=True)
+    outcome = serializers.ChoiceField(choices=Confirmation.Outcome.choices, read_only=True)
+    checklist = serializers.DictField(child=serializers.BooleanField(), read_only=True)
+    notes = serializers.CharField(read_only=True)
+    items = serializers.ListField(child=serializers.CharField(), read_only=True)
+    deadline = serializers.DateField(read_only=True, allow_null=True)
+    confirmed_by = serializers.IntegerField(read_only=True, allow_null=True)
+
+
+class NegativeListEntrySerializer(RepresentationSerializer, TrackedFieldsMixin):
+    """One entry of a negative-list version, as the sync feed and the version's `entries`
+    show it."""
+
+    represent = staticmethod(representations.negative_list_entry)
+    negative_list = serializers.IntegerField(read_only=True)
     industry = serializers.CharField(read_only=True, help_text="GB/T 4754-2017 code prefix")
-    industry_name = serializers.CharField(read_only=True)
     name = serializers.CharField(read_only=True)
     reason = serializers.CharField(read_only=True)
     district = serializers.CharField(
         read_only=True, allow_null=True, help_text="GB/T 2260 code; null applies everywhere"
     )
+    published = serializers.BooleanField(read_only=True)
 
 
 class NegativeListSerializer(RepresentationSerializer, TrackedFieldsMixin):
-    represent = staticmethod(representations.negative_list_with_entries)
+    """A negative-list version as the sync feed shows it (its entries arrive on their own)."""
+
+    represent = staticmethod(representations.negative_list)
     number = serializers.IntegerField(read_only=True)
     title = serializers.CharField(read_only=True)
     effective_from = serializers.DateField(read_only=True, allow_null=True)
@@ -157,4 +187,11 @@ class NegativeListSerializer(RepresentationSerializer, TrackedFieldsMixin):
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
     published_by = serializers.IntegerField(read_only=True, allow_null=True)
     note = serializers.CharField(read_only=True)
+
+
+class NegativeListWithEntriesSerializer(NegativeListSerializer):
+    """A version as `negative-list` answers it: the feed's `NegativeList` with `entries`,
+    each the feed's `NegativeListEntry`."""
+
+    represent = staticmethod(representations.negative_list_with_entries)
     entries = NegativeListEntrySerializer(many=True, read_only=True)

@@ -7,7 +7,6 @@ are 400 `{"status": ["..."]}`; actions reserved to the enterprise's members or i
 liaisons are 403 for other users who can see the filing, 404 for everyone else.
 """
 
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -23,6 +22,7 @@ from portal.api.viewsets import CreateMixin, ReadMixin, TrackedViewSet, UpdateMi
 from .. import services
 from ..filters import FilingFilterSet
 from ..models import Attachment, Filing, NegativeList
+from ..validators import SIGNATURES
 from . import serializers
 
 
@@ -61,23 +61,18 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
 
     def _transition(self, service, params_serializer=None):
         """One state transition: the scoped filing, the optional If-Match, the body's
-        parameters (if the action takes any), one service call, the filing as read.
-
-        The filing is read once, under its row lock, in the transaction the service then
-        runs in (`locked=True`), rather than read here and again by the service.
-        """
-        with transaction.atomic():
-            # Outside the caller's scope: 404 before any 400.
-            filing = self.get_locked_object(*services.LOCK_RELATED)
-            params = {}
-            if params_serializer is not None:
-                body = params_serializer(data=self.request.data)
-                body.is_valid(raise_exception=True)
-                params = body.validated_data
-            filing = service(
-                filing=filing, actor=self.request.user, locked=True,
-                expected_version=expected_version(self.request, required=False), **params,
-            )
+        parameters (if the action takes any), one service call (which locks the filing in
+        its own transaction), the filing as written."""
+        filing = self.get_object()  # outside the caller's scope: 404 before any 400
+        params = {}
+        if params_serializer is not None:
+            body = params_serializer(data=self.request.data)
+            body.is_valid(raise_exception=True)
+            params = body.validated_data
+        filing = service(
+            filing=filing, actor=self.request.user,
+            expected_version=expected_version(self.request, required=False), **params,
+        )
         return self._read(filing)
 
     @extend_schema(request=None, responses=serializers.FilingSerializer)
@@ -115,9 +110,12 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
             services.filing_report_rectified, serializers.FilingReportRectifiedSerializer
         )
 
-    @extend_schema(methods=["GET"], request=None,
+    @extend_schema(methods=["GET"], request=None, summary="List the filing's attachments",
+                   description="Every attachment of the filing, oldest first: one array, "
+                   "not paginated.",
                    responses=serializers.AttachmentSerializer(many=True))
-    @extend_schema(methods=["POST"], request={"multipart/form-data": {
+    @extend_schema(methods=["POST"], summary="Upload an attachment",
+                   request={"multipart/form-data": {
         "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
     }}, responses={201: serializers.AttachmentSerializer})
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
@@ -136,7 +134,8 @@ class FilingViewSet(ReadMixin, CreateMixin, UpdateMixin, TrackedViewSet):
         return Response(serializers.AttachmentSerializer(attachment).data, status=201,
                         headers={"ETag": etag(attachment.version)})
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, media_type): bytes
+                              for _magic, media_type, _suffix in SIGNATURES})
     @action(detail=True, methods=["get"],
             url_path=r"attachments/(?P<attachment_id>[0-9]+)")
     def attachment(self, request, pk=None, attachment_id=None):
@@ -162,7 +161,7 @@ class NegativeListViewSet(viewsets.GenericViewSet):
     against now, with its entries; `GET /negative-list/{number}/` any published version."""
 
     queryset = NegativeList.objects.all()
-    serializer_class = serializers.NegativeListSerializer
+    serializer_class = serializers.NegativeListWithEntriesSerializer
     permission_classes = [ModelPermissions]
     lookup_field = "number"
     lookup_value_regex = r"[0-9]+"
@@ -176,14 +175,15 @@ class NegativeListViewSet(viewsets.GenericViewSet):
         return (
             super().get_queryset().visible_to(self.request.user)
             .select_related("published_by")
-            .prefetch_related("entries__industry")
+            .prefetch_related("entries")
         )
 
     def _read(self, obj):
         return Response(self.get_serializer(obj).data, headers={"ETag": etag(obj.version)})
 
-    @extend_schema(operation_id="v1_negative_list_current",
-                   responses=serializers.NegativeListSerializer)
+    @extend_schema(operation_id="negative_list_current",
+                   summary="Get the negative list filings are decided against now",
+                   responses=serializers.NegativeListWithEntriesSerializer)
     def list(self, request):
         current = self.get_queryset().published().order_by("-number").first()
         if current is None:

@@ -2,7 +2,6 @@
 
 from .attachment import attachment_add, attachment_remove
 from .filing import (
-    LOCK_RELATED,
     filing_confirm,
     filing_create,
     filing_report_rectified,
@@ -14,6 +13,7 @@ from .filing import (
 )
 from .negative_list import (
     Publication,
+    filing_redecide,
     negative_list_create,
     negative_list_delete,
     negative_list_entry_add,
@@ -24,12 +24,12 @@ from .negative_list import (
 )
 
 __all__ = [
-    "LOCK_RELATED",
     "Publication",
     "attachment_add",
     "attachment_remove",
     "filing_confirm",
     "filing_create",
+    "filing_redecide",
     "filing_report_rectified",
     "filing_review",
     "filing_submit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,14 +13,34 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enterprises.models import District, Enterprise, Membership
+from enterprises.models import District, Enterprise
+from enterprises.selectors import is_member, members_of
+from liaisons.selectors import liaisons_of
 from portal import notifications
-from portal.models import User
 from portal.roles import Role
 
 from ..models import Filing, NegativeList, NegativeListEntry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+# Dates mean something (DESIGN §7): nothing before the 2020 restart, nothing years ahead.
+EARLIEST_DATE = datetime.date(2020, 1, 1)
+HORIZON_DAYS = 366
+
+
+def check_date_window(name: str, value, *, earliest: datetime.date = EARLIEST_DATE) -> None:
+    """A ValidationError on `name` unless `value` (a date or None) lies between `earliest`
+    and a year from today."""
+    if value is None:
+        return
+    latest = local_date() + datetime.timedelta(days=HORIZON_DAYS)
+    if value < earliest:
+        raise ValidationError({name: _("The date cannot be before %(date)s.")
+                               % {"date": earliest.isoformat()}})
+    if value > latest:
+        raise ValidationError({name: _("The date cannot be more than a year ahead (after "
+                                       "%(date)s).") % {"date": latest.isoformat()}})
 
 
 def local_date(at=None):
@@ -43,7 +64,7 @@ def require_member(actor, enterprise: Enterprise, members=None) -> bool:
         raise PermissionDenied(_("Only a member of the enterprise may do this."))
     if members is not None and any(member.pk == actor.pk for member in members):
         return True
-    if Membership.objects.filter(user=actor, enterprise_id=enterprise.pk).exists():
+    if is_member(actor, enterprise):
         return True
     raise PermissionDenied(_("Only a member of the enterprise may do this."))
 
@@ -67,27 +88,6 @@ def require_status(filing: Filing, allowed, message: str) -> None:
 
 
 # --- who hears about it --------------------------------------------------------------------
-
-
-def members_of(enterprise: Enterprise):
-    return User.objects.filter(
-        pk__in=Membership.objects.filter(enterprise_id=enterprise.pk).values("user"),
-        is_active=True,
-    )
-
-
-def liaisons_of(enterprise: Enterprise):
-    """Officials with an active assignment to the enterprise or to its spectrum."""
-    from liaisons.models import Assignment
-
-    target = models.Q(enterprise_id=enterprise.pk)
-    if enterprise.spectrum_id:
-        target |= models.Q(spectrum_id=enterprise.spectrum_id)
-    return User.objects.filter(
-        pk__in=Assignment.objects.active().filter(target).values("official"),
-        is_active=True,
-        groups__name=Role.LIAISON,
-    ).distinct()
 
 
 def filing_url(filing: Filing) -> str:
@@ -115,16 +115,6 @@ def tell_liaisons(filing: Filing, enterprise: Enterprise, *, kind, title, body) 
 
 
 # --- the rules of DESIGN §7 ----------------------------------------------------------------
-
-
-def entry_sort_key(entry: NegativeListEntry):
-    """The most specific entry is cited: longest code, then a district-scoped one."""
-    return (-len(entry.industry_id), entry.district_id is None, entry.pk)
-
-
-def matching_entry(entries, enterprise: Enterprise) -> NegativeListEntry | None:
-    found = sorted((e for e in entries if e.matches(enterprise)), key=entry_sort_key)
-    return found[0] if found else None
 
 
 # The entries of published versions, which never change (a published version can be neither

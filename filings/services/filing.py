@@ -7,20 +7,16 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from portal.services import (
-    atomic_unless_locked,
-    check_version,
-    lock,
-    tracked_create,
-    tracked_update,
-)
+from enterprises.selectors import members_of
+from portal.services import check_version, lock, tracked_create, tracked_update, unit_of_work
 
 from .. import commitment
+from ..decision import decide, matching_entry
 from ..models import (
     MEASURES,
     SECOND_ACTIVE_FILING,
@@ -59,18 +55,9 @@ REQUIRED_TO_SUBMIT = (
 DECISION_KEYS = ("negative_list", "matched_entry")
 
 
-# What a transition reads with the filing under its row lock (callers that lock the filing
-# themselves and pass `locked=True` read the same).
-LOCK_RELATED = ("enterprise__district",)
-
-
-def _lock(filing: Filing, locked: bool = False) -> Filing:
-    """The filing under its row lock, with its enterprise and the enterprise's district.
-
-    `locked`: the caller read `filing` so (`portal.services.for_update(..., *LOCK_RELATED)`)
-    in its own transaction, which is still open: it is used as it is.
-    """
-    return filing if locked else lock(filing, *LOCK_RELATED)
+def _lock(filing: Filing) -> Filing:
+    """The filing under its row lock, with its enterprise and the enterprise's district."""
+    return lock(filing, "enterprise__district")
 
 
 def _prepare(fields: dict[str, Any], current: Filing | None) -> dict[str, Any]:
@@ -79,6 +66,8 @@ def _prepare(fields: dict[str, Any], current: Filing | None) -> dict[str, Any]:
     if extra:
         raise ValidationError({name: _("This field cannot be changed here.") for name in extra})
     fields = dict(fields)
+    if "planned_resume_date" in fields:
+        common.check_date_window("planned_resume_date", fields["planned_resume_date"])
     if "signer_name" in fields:
         fields["signer_name"] = (fields["signer_name"] or "").strip()
     accepted = fields.get("commitment_accepted", current.commitment_accepted if current else False)
@@ -106,7 +95,7 @@ def _refuse_second_active(filing: Filing) -> None:
         raise ValidationError({"enterprise": SECOND_ACTIVE_FILING})
 
 
-@transaction.atomic
+@unit_of_work
 def filing_create(*, actor, enterprise: Enterprise, **fields: Any) -> Filing:
     """Start a draft; it may be incomplete. One active filing per enterprise: the database's
     constraint keeps the rule, also between concurrent requests, and a refusal is the same
@@ -119,7 +108,7 @@ def filing_create(*, actor, enterprise: Enterprise, **fields: Any) -> Filing:
     )
 
 
-@transaction.atomic
+@unit_of_work
 def filing_update(
     *, filing: Filing, actor, fields: dict[str, Any], expected_version: int | None = None
 ) -> Filing:
@@ -132,7 +121,6 @@ def filing_update(
     )
     return tracked_update(
         current, actor=actor, action="filings.filing.updated", fields=_prepare(fields, current),
-        locked=True,
     )
 
 
@@ -197,16 +185,12 @@ def _filed_fields(enterprise: Enterprise, at) -> dict[str, Any]:
     }
 
 
-def _announce_decision(filing: Filing, enterprise: Enterprise, decision: dict[str, Any],
-                       members=None) -> None:
-    """Tell the members the `decision` (the fields about to be written on `filing`).
-
-    Written before the filing itself, so that the journal is appended last.
-    """
-    status = decision["status"]
-    reason = decision.get("decision_reason", filing.decision_reason)
+def _announce_decision(filing: Filing, enterprise: Enterprise, members=None) -> None:
+    """Tell the members the decision just written on `filing`."""
+    status = filing.status
+    reason = filing.decision_reason
     if status == Status.FILED:
-        number = decision["number"]
+        number = filing.number
         title = _("Filing %(number)s accepted: you may resume work") % {"number": number}
         body = _(
             "%(enterprise)s is filed under number %(number)s. A liaison will visit to confirm "
@@ -222,18 +206,16 @@ def _announce_decision(filing: Filing, enterprise: Enterprise, decision: dict[st
                            body=body, recipients=members)
 
 
-@atomic_unless_locked
-def filing_submit(
-    *, filing: Filing, actor, expected_version: int | None = None, locked: bool = False
-) -> Filing:
-    """Decide at once (DESIGN §7): a negative-list entry → rejected citing it; a district at
-    high risk → needs review by a liaison; otherwise filed with a number. Incomplete
-    measures or no commitment are a ValidationError naming each missing item."""
-    current = _lock(filing, locked)
+@unit_of_work
+def filing_submit(*, filing: Filing, actor, expected_version: int | None = None) -> Filing:
+    """Decide at once (`decision.decide`, DESIGN §7): rejected citing a negative-list entry,
+    held for a liaison's review in a district at high risk, or filed with a number.
+    Incomplete measures or no commitment are a ValidationError naming each missing item."""
+    current = _lock(filing)
     check_version(current, expected_version)
     enterprise = current.enterprise
     # The members are told the decision; the actor is usually one of them.
-    members = list(common.members_of(enterprise))
+    members = list(members_of(enterprise))
     common.require_member(actor, enterprise, members)
     common.require_status(
         current, (Status.DRAFT,), _("Only a draft can be submitted; this filing is %(status)s.")
@@ -243,41 +225,34 @@ def filing_submit(
         raise ValidationError(missing)
     now = timezone.now()
     negative_list, risky = common.decision_inputs(enterprise)
-    entry = common.matching_entry(common.current_entries(negative_list), enterprise)
-    fields: dict[str, Any] = {"submitted_at": now, "negative_list": negative_list}
-    if entry is not None:
-        fields.update(status=Status.REJECTED, matched_entry=entry, decision_reason=entry.reason,
-                      decided_at=now)
-    elif risky is not None:
-        fields.update(
-            status=Status.NEEDS_REVIEW,
-            decision_reason=_(
-                "%(district)s is at high epidemic risk: a liaison reviews the filing before "
-                "work resumes."
-            ) % {"district": risky},
-        )
-    else:
-        # The county's counter stays locked until commit: the last step before the writes.
+    decision = decide(enterprise, common.current_entries(negative_list), risky)
+    fields: dict[str, Any] = {"submitted_at": now, "negative_list": negative_list,
+                              "status": decision.status, "decision_reason": decision.reason}
+    if decision.status == Status.REJECTED:
+        fields.update(matched_entry=decision.entry, decided_at=now)
+    elif decision.status == Status.FILED:
+        # The county's counter stays locked until commit.
         fields.update(_filed_fields(enterprise, now))
-    _announce_decision(current, enterprise, fields, members)
-    if fields["status"] == Status.NEEDS_REVIEW:
+    submitted = tracked_update(current, actor=actor, action="filings.filing.submitted",
+                               fields=fields, known=DECISION_KEYS)
+    _announce_decision(submitted, enterprise, members)
+    if decision.status == Status.NEEDS_REVIEW:
         common.tell_liaisons(
-            current, enterprise, kind="filing.needs_review",
+            submitted, enterprise, kind="filing.needs_review",
             title=_("Filing of %(enterprise)s needs your review") % {"enterprise": enterprise.name},
-            body=fields["decision_reason"],
+            body=decision.reason,
         )
-    return tracked_update(current, actor=actor, action="filings.filing.submitted",
-                          fields=fields, locked=True, known=DECISION_KEYS)
+    return submitted
 
 
-@atomic_unless_locked
+@unit_of_work
 def filing_review(
     *, filing: Filing, actor, approve: bool, reason: str = "",
-    expected_version: int | None = None, locked: bool = False,
+    expected_version: int | None = None,
 ) -> Filing:
     """A liaison decides a filing held for review: approved → filed with a number; rejected
     with a reason."""
-    current = _lock(filing, locked)
+    current = _lock(filing)
     check_version(current, expected_version)
     enterprise = current.enterprise
     common.require_serving_liaison(actor, enterprise)
@@ -290,13 +265,13 @@ def filing_review(
     fields: dict[str, Any] = {"reviewed_by": actor, "decided_at": now}
     if approve:
         negative_list = NegativeList.objects.current()
-        entry = common.matching_entry(common.current_entries(negative_list), enterprise)
+        entry = matching_entry(common.current_entries(negative_list), enterprise)
         if entry is not None:
             raise ValidationError(
                 {"approve": _("The negative list now includes this industry (%(entry)s): "
                               "reject the filing.") % {"entry": entry.name}}
             )
-        members = list(common.members_of(enterprise))
+        members = list(members_of(enterprise))
         fields.update(_filed_fields(enterprise, now))
         fields.update(negative_list=negative_list, decision_reason=reason)
     else:
@@ -304,9 +279,10 @@ def filing_review(
             raise ValidationError({"reason": _("Give the reason for rejecting the filing.")})
         members = None
         fields.update(status=Status.REJECTED, decision_reason=reason)
-    _announce_decision(current, enterprise, fields, members)
-    return tracked_update(current, actor=actor, action="filings.filing.reviewed",
-                          fields=fields, locked=True, known=DECISION_KEYS)
+    reviewed = tracked_update(current, actor=actor, action="filings.filing.reviewed",
+                              fields=fields, known=DECISION_KEYS)
+    _announce_decision(reviewed, enterprise, members)
+    return reviewed
 
 
 def _checklist(checklist: dict | None) -> dict[str, bool]:
@@ -319,15 +295,15 @@ def _checklist(checklist: dict | None) -> dict[str, bool]:
     return {name: bool(checklist.get(name, False)) for name in MEASURES}
 
 
-@atomic_unless_locked
+@unit_of_work
 def filing_confirm(
     *, filing: Filing, actor, checklist: dict, outcome: str, notes: str = "",
     items: list[str] | None = None, deadline: datetime.date | None = None,
-    expected_version: int | None = None, locked: bool = False,
+    expected_version: int | None = None,
 ) -> Filing:
     """The liaison's on-site confirmation (复工确认书): every measure found in place →
     confirmed; otherwise rectifying, with the items to fix and a deadline."""
-    current = _lock(filing, locked)
+    current = _lock(filing)
     check_version(current, expected_version)
     enterprise = current.enterprise
     common.require_serving_liaison(actor, enterprise)
@@ -354,12 +330,16 @@ def filing_confirm(
             errors["deadline"] = _("Set a deadline for the rectification.")
         elif deadline < common.local_date():
             errors["deadline"] = _("The deadline cannot be in the past.")
+        else:
+            try:
+                common.check_date_window("deadline", deadline)
+            except ValidationError as error:
+                errors.update(error.message_dict)
     else:
         errors["outcome"] = _("Choose confirmed or rectifying.")
     if errors:
         raise ValidationError(errors)
     notes = (notes or "").strip()
-    # Told first (the number does not change), so that the journal is appended last.
     if outcome == Confirmation.Outcome.CONFIRMED:
         title = _("Filing %(number)s confirmed on site") % {"number": current.number}
         body = _("The liaison found every prevention measure in place.")
@@ -369,11 +349,16 @@ def filing_confirm(
             "deadline": deadline.isoformat(), "items": "; ".join(items)
         }
     common.tell_enterprise(current, enterprise, kind=f"filing.{outcome}", title=title, body=body)
-    tracked_create(
+    confirmation = tracked_create(
         Confirmation, actor=actor, action="filings.confirmation.created", filing=current,
         outcome=outcome, checklist=found, notes=notes, items=items, deadline=deadline,
         confirmed_by=actor, known=("filing",),
     )
+    # The on-site confirmation is a visit too (issue 11): one record of who was on site
+    # when and what they found, with the same checklist keys as every other visit.
+    from liaisons.services import visit_record_confirmation
+
+    visit_record_confirmation(confirmation=confirmation, filing=current, actor=actor)
     return tracked_update(
         current, actor=actor,
         action="filings.filing.confirmed" if outcome == Confirmation.Outcome.CONFIRMED
@@ -389,17 +374,15 @@ def filing_confirm(
             "rectification_reported_at": None,
             "rectification_report": "",
         },
-        locked=True,
     )
 
 
-@atomic_unless_locked
+@unit_of_work
 def filing_report_rectified(
     *, filing: Filing, actor, report: str = "", expected_version: int | None = None,
-    locked: bool = False,
 ) -> Filing:
     """The enterprise reports the items fixed; the liaison then confirms again."""
-    current = _lock(filing, locked)
+    current = _lock(filing)
     check_version(current, expected_version)
     enterprise = current.enterprise
     common.require_member(actor, enterprise)
@@ -408,7 +391,6 @@ def filing_report_rectified(
         _("Only a filing under rectification can be reported fixed; this filing is %(status)s."),
     )
     report = (report or "").strip()
-    # Told first, so that the journal is appended last.
     common.tell_liaisons(
         current, enterprise, kind="filing.rectification_reported",
         title=_("%(enterprise)s reports the rectification done") % {"enterprise": enterprise.name},
@@ -417,16 +399,13 @@ def filing_report_rectified(
     return tracked_update(
         current, actor=actor, action="filings.filing.rectification_reported",
         fields={"rectification_reported_at": timezone.now(), "rectification_report": report},
-        locked=True,
     )
 
 
-@atomic_unless_locked
-def filing_withdraw(
-    *, filing: Filing, actor, expected_version: int | None = None, locked: bool = False
-) -> Filing:
+@unit_of_work
+def filing_withdraw(*, filing: Filing, actor, expected_version: int | None = None) -> Filing:
     """The enterprise withdraws its filing (a new one may then be started)."""
-    current = _lock(filing, locked)
+    current = _lock(filing)
     check_version(current, expected_version)
     common.require_member(actor, current.enterprise)
     common.require_status(
@@ -435,5 +414,5 @@ def filing_withdraw(
     )
     return tracked_update(
         current, actor=actor, action="filings.filing.withdrawn",
-        fields={"status": Status.WITHDRAWN, "closed_at": timezone.now()}, locked=True,
+        fields={"status": Status.WITHDRAWN, "closed_at": timezone.now()},
     )

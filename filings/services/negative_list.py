@@ -7,14 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import journal
-from portal.services import check_version, lock, tracked_create, tracked_delete, tracked_update
+from portal.services import (
+    check_version,
+    lock,
+    tracked_create,
+    tracked_delete,
+    tracked_update,
+    unit_of_work,
+)
 
+from ..decision import matching_entry
 from ..models import Filing, NegativeList, NegativeListEntry
 from . import common
 
@@ -36,7 +43,7 @@ def _unknown(fields: dict, allowed: frozenset) -> None:
         raise ValidationError({name: _("This field cannot be changed here.") for name in extra})
 
 
-@transaction.atomic
+@unit_of_work
 def negative_list_create(
     *, actor, title: str, note: str = "", effective_from=None,
     copy_from: NegativeList | None = None, number: int | None = None,
@@ -57,7 +64,7 @@ def negative_list_create(
     return draft
 
 
-@transaction.atomic
+@unit_of_work
 def negative_list_update(
     *, negative_list: NegativeList, actor, fields: dict[str, Any],
     expected_version: int | None = None,
@@ -71,17 +78,19 @@ def negative_list_update(
     )
 
 
-@transaction.atomic
-def negative_list_delete(*, negative_list: NegativeList, actor) -> None:
+@unit_of_work
+def negative_list_delete(*, negative_list: NegativeList, actor,
+                         expected_version: int | None = None) -> None:
     """Discard a draft with its entries; published versions stay forever."""
     current = lock(negative_list)
+    check_version(current, expected_version)
     _refuse_published(current)
     for entry in current.entries.order_by("id"):
         tracked_delete(entry, actor=actor, action="filings.negativelistentry.removed")
     tracked_delete(current, actor=actor, action="filings.negativelist.deleted")
 
 
-@transaction.atomic
+@unit_of_work
 def negative_list_entry_add(
     *, negative_list: NegativeList, actor, industry, name: str, reason: str, district=None,
 ) -> NegativeListEntry:
@@ -93,7 +102,7 @@ def negative_list_entry_add(
     )
 
 
-@transaction.atomic
+@unit_of_work
 def negative_list_entry_update(
     *, entry: NegativeListEntry, actor, fields: dict[str, Any],
     expected_version: int | None = None,
@@ -106,10 +115,12 @@ def negative_list_entry_update(
     )
 
 
-@transaction.atomic
-def negative_list_entry_remove(*, entry: NegativeListEntry, actor) -> None:
+@unit_of_work
+def negative_list_entry_remove(*, entry: NegativeListEntry, actor,
+                               expected_version: int | None = None) -> None:
     _refuse_published(lock(entry.negative_list))
-    tracked_delete(entry, actor=actor, action="filings.negativelistentry.removed")
+    tracked_delete(entry, actor=actor, action="filings.negativelistentry.removed",
+                   expected_version=expected_version)
 
 
 @dataclass
@@ -118,7 +129,7 @@ class Publication:
     revoked: list[Filing] = field(default_factory=list)
 
 
-@transaction.atomic
+@unit_of_work
 def negative_list_publish(
     *, negative_list: NegativeList, actor, effective_from=None,
     expected_version: int | None = None,
@@ -159,12 +170,31 @@ def negative_list_publish(
         .order_by("pk")
     )
     for filing in affected:
-        entry = common.matching_entry(entries, filing.enterprise)
+        entry = matching_entry(entries, filing.enterprise)
         if entry is not None:
             publication.revoked.append(
                 _revoke(filing, entry=entry, negative_list=published, actor=actor)
             )
     return publication
+
+
+@unit_of_work
+def filing_redecide(*, enterprise, actor) -> Filing | None:
+    """After an official changed an enterprise's industry or district: its valid filing is
+    decided again against the current negative list, and revoked citing the entry if it is
+    now forbidden (as publishing a version would). Returns the revoked filing, if any."""
+    negative_list = NegativeList.objects.current()
+    entries = common.current_entries(negative_list)
+    filing = (
+        Filing.objects.filter(enterprise_id=enterprise.pk, status__in=Filing.VALID)
+        .select_related("enterprise__district").first()
+    )
+    if filing is None or negative_list is None:
+        return None
+    entry = matching_entry(entries, filing.enterprise)
+    if entry is None:
+        return None
+    return _revoke(filing, entry=entry, negative_list=negative_list, actor=actor)
 
 
 def _revoke(filing: Filing, *, entry: NegativeListEntry, negative_list: NegativeList,

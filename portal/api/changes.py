@@ -1,19 +1,17 @@
 """The sync feed (DESIGN §5): journal entries the caller may see, in commit order.
 
-Which entries a user sees is decided per entry by its object type (`RULES`) with the
-same scope as `visible_to`: enterprise-scoped types by the entry's `enterprise_id` being
-in the caller's visible enterprises, reference data for everyone, and a few types only
-about the caller themself. One page is a constant number of queries and never counts.
+Which entries a user sees follows each tracked model's declared scope (`portal.scope`): the
+same declaration that gives its `visible_to`, so the two cannot disagree. Only types whose
+`view` permission the user holds are included. One page is a constant number of queries
+and never counts.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from json.encoder import encode_basestring
 
-from django.apps import apps
 from django.db import connections, models
 from django.db.models.functions import Cast
 from django.http import HttpResponse
@@ -27,7 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.encoders import JSONEncoder
 from rest_framework.views import APIView
 
-from enterprises.models import Enterprise
+from portal import tracking
 from portal.models import JournalEntry
 
 DEFAULT_LIMIT = 100
@@ -37,92 +35,54 @@ MAX_LIMIT = 1000
 SCAN_FACTOR = 10
 MIN_SCAN = 1000
 
-MEMBERSHIP = "enterprises.membership"
-ENTERPRISE = "enterprises.enterprise"
 
-
-@dataclass(frozen=True)
-class Rule:
-    """Which entries of one object type a (non-global) user sees."""
-
-    visible: Callable[[str, object, models.QuerySet], models.Q]
-
-
-def enterprise_scoped() -> Rule:
-    """Entries about an enterprise the caller may see now (the default)."""
-    return Rule(lambda object_type, _user, enterprises: models.Q(
-        object_type=object_type, enterprise_id__in=enterprises
-    ))
-
-
-def everyone() -> Rule:
-    """Reference data every signed-in user may read."""
-    return Rule(lambda object_type, _user, _enterprises: models.Q(object_type=object_type))
-
-
-def own(field: str) -> Rule:
-    """Rows whose `field` (in the entry's data) is the caller: their own assignments, ..."""
-    return Rule(lambda object_type, user, _enterprises: models.Q(
-        object_type=object_type, **{f"data__{field}": user.pk}
-    ))
-
-
-# object_type → rule. Types not listed are enterprise-scoped; add a line for a new type
-# whose `visible_to` is not "by enterprise".
-RULES: dict[str, Rule] = {
-    "enterprises.district": everyone(),
-    "enterprises.spectrum": everyone(),
-    "enterprises.jurisdiction": own("user"),
-    "liaisons.assignment": own("official"),
-}
-DEFAULT_RULE = enterprise_scoped()
-
-
-def _viewable_types(user) -> list[str]:
-    """Journaled types whose `view` permission the user holds, as the API requires."""
-    from portal import journal
-
-    names = []
-    for object_type in journal.tracked_types():
-        model = apps.get_model(object_type)
-        if user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
-            names.append(object_type)
-    return names
-
-
-def _scope_left(user, enterprises) -> models.Q:
-    """The removal of the caller's own membership of an enterprise now out of their scope."""
-    return models.Q(
-        object_type=MEMBERSHIP, op=JournalEntry.Op.DELETE, data__user=user.pk,
-    ) & ~models.Q(enterprise_id__in=enterprises)
+def _viewable(user) -> list[tracking.Tracked]:
+    """Tracked types whose `view` permission the user holds, as the API requires."""
+    return [
+        spec for spec in tracking.tracked_types().values()
+        if user.has_perm(f"{spec.model._meta.app_label}.view_{spec.model._meta.model_name}")
+    ]
 
 
 def visible_entries(user):
-    """Journal entries `user` may see, annotated with `scope_left` (see ChangesView)."""
+    """Journal entries `user` may see, annotated with `exit_type`: the type of the object
+    an entry takes out of the user's scope, which they receive as its deletion (see
+    ChangesView), or ""."""
     # Events (an inspector's search, say) changed no object: nothing for a client to sync.
     entries = JournalEntry.objects.exclude(op=JournalEntry.Op.EVENT)
     if not (user.is_authenticated and user.is_active):
         return entries.none()
-    if user.sees_everything:
-        return entries.annotate(scope_left=models.Value(False))
-    enterprises = Enterprise.objects.visible_to(user).values("pk")
-    query = models.Q(pk__in=[])
-    for object_type in _viewable_types(user):
-        query |= RULES.get(object_type, DEFAULT_RULE).visible(object_type, user, enterprises)
-    left = _scope_left(user, enterprises)
-    return entries.filter(query | left).annotate(
-        scope_left=models.Case(
-            models.When(left, then=models.Value(True)),
-            default=models.Value(False),
-            output_field=models.BooleanField(),
+    groups: dict[tuple, tuple] = {}
+    everything = []
+    exits = []
+    for spec in _viewable(user):
+        scope = spec.scope
+        if scope.sees_all(user):
+            everything.append(spec.object_type)
+        else:
+            key = scope.feed_key
+            groups.setdefault(key, (scope, []))[1].append(spec.object_type)
+        leaving = scope.exits(user)
+        if leaving is not None:
+            exits.append((models.Q(object_type=spec.object_type) & leaving, scope.exit_type))
+    query = models.Q(object_type__in=everything) if everything else models.Q(pk__in=[])
+    for scope, types in groups.values():
+        query |= scope.entries(user, types)
+    exit_type = models.Value("")
+    if exits:
+        for condition, _type in exits:
+            query |= condition
+        exit_type = models.Case(
+            *(models.When(condition, then=models.Value(type_)) for condition, type_ in exits),
+            default=models.Value(""), output_field=models.CharField(),
         )
-    )
+    return entries.filter(query).annotate(exit_type=exit_type)
 
 
 # A page is read as plain tuples, `data` as the JSON text the database holds where that text
 # is valid JSON (PostgreSQL's jsonb output, SQLite's checked text): the JSON renderer splices
 # it in as it is instead of decoding and re-encoding every object.
-_COLUMNS = ("seq", "at", "action", "op", "object_type", "object_id", "enterprise_id", "scope_left")
+_COLUMNS = ("seq", "at", "action", "op", "object_type", "object_id", "enterprise_id", "exit_type")
 _TEXT_JSON_VENDORS = frozenset({"postgresql", "sqlite"})
 
 
@@ -153,12 +113,12 @@ def _at_formatter(field: serializers.DateTimeField) -> Callable[[object], str]:
 
 
 def _row(values: tuple, data, at_field) -> dict:
-    seq, at, action, op, object_type, object_id, enterprise_id, scope_left = values
-    if scope_left:
+    seq, at, action, op, object_type, object_id, enterprise_id, exit_type = values
+    if exit_type:
         # The caller lost this enterprise: it leaves their copy like a deletion would.
         return {
             "seq": seq, "at": at_field.to_representation(at),
-            "action": action, "op": JournalEntry.Op.DELETE, "type": ENTERPRISE,
+            "action": action, "op": JournalEntry.Op.DELETE, "type": exit_type,
             "id": str(enterprise_id), "data": {"id": enterprise_id},
         }
     return {
@@ -182,14 +142,14 @@ class _Encoded(dict):
 def _rows_json(page: list[tuple], at_field, data_json: Callable[[object], str]) -> str:
     """`[_row(...), ...]` as JSON text: the same objects `_row` builds for the renderer."""
     strings, ats = _Encoded(encode_basestring), _Encoded(_at_formatter(at_field))
-    delete, enterprise = strings[JournalEntry.Op.DELETE], strings[ENTERPRISE]
+    delete = strings[JournalEntry.Op.DELETE]
     parts = []
     append = parts.append
-    for seq, at, action, op, object_type, object_id, enterprise_id, scope_left, data in page:
-        if scope_left:
+    for seq, at, action, op, object_type, object_id, enterprise_id, exit_type, data in page:
+        if exit_type:
             append(
                 f'{{"seq":{seq},"at":{ats[at]},"action":{strings[action]},"op":{delete},'
-                f'"type":{enterprise},"id":{encode_basestring(str(enterprise_id))},'
+                f'"type":{strings[exit_type]},"id":{encode_basestring(str(enterprise_id))},'
                 f'"data":{{"id":{_json_text(enterprise_id)}}}}}'
             )
         else:

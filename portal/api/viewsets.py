@@ -1,19 +1,19 @@
 """Base ViewSet for tracked objects: scoped reads, writes through services, ETag/If-Match.
 
-A resource declares its queryset, read and write serializers, filterset, and the service
-calls for create/update/delete; scope (404 outside it), versions, Idempotency-Key on every
-POST (custom actions included) and error shapes come from here, so every resource added
-later gets them by default.
+A resource declares its queryset, read and write serializers and filterset; its writes call
+the services its model is bound to (`portal.tracking.track(..., writes=...)`), the same ones
+the admin calls. Scope (404 outside it), versions, Idempotency-Key on every POST (custom
+actions included) and error shapes come from here, so every resource added later gets them
+by default.
 """
 
 from rest_framework import status, viewsets
-from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from portal.services import for_update
+from portal import tracking
+from portal.api.parsers import JSONParser
 
-from .conditional import etag, expected_version
+from .conditional import etag, expected_version, require_current
 from .idempotency import IdempotentPostMixin
 
 
@@ -30,16 +30,6 @@ class TrackedViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         queryset = super().get_queryset().visible_to(self.request.user)
         return queryset.select_related(*self.select_related) if self.select_related else queryset
 
-    def get_locked_object(self, *related: str):
-        """`get_object()` read under its row lock, with the `related` foreign keys: for a
-        service called with `locked=True`, both inside one `transaction.atomic()` (the lock
-        lasts until it ends)."""
-        queryset = for_update(self.filter_queryset(self.get_queryset()), *related)
-        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
-        obj = get_object_or_404(queryset, **{self.lookup_field: self.kwargs[lookup_url_kwarg]})
-        self.check_object_permissions(self.request, obj)
-        return obj
-
     def get_serializer_class(self):
         if self.action in {"create", "update", "partial_update"} and self.write_serializer_class:
             return self.write_serializer_class
@@ -49,15 +39,20 @@ class TrackedViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         data = self.read_serializer_class(obj, context=self.get_serializer_context()).data
         return Response(data, status=code, headers={"ETag": etag(obj.version)})
 
-    # --- the hooks a resource implements, each one service call ---------------------------
-    def create_object(self, data):  # pragma: no cover - overridden
-        raise NotImplementedError
+    # --- writes: the model's bound services (a resource may map its input first) ---------
+    @property
+    def tracked(self) -> tracking.Tracked:
+        return tracking.spec_for(self.queryset.model)
 
-    def update_object(self, obj, data, version):  # pragma: no cover - overridden
-        raise NotImplementedError
+    def create_object(self, data):
+        return self.tracked.create(actor=self.request.user, fields=data)
 
-    def delete_object(self, obj, version):  # pragma: no cover - overridden
-        raise NotImplementedError
+    def update_object(self, obj, data, version):
+        return self.tracked.update(obj, actor=self.request.user, fields=data,
+                                   expected_version=version)
+
+    def delete_object(self, obj, version):
+        self.tracked.delete(obj, actor=self.request.user, expected_version=version)
 
 
 class ReadMixin:
@@ -86,6 +81,8 @@ class UpdateMixin:
     def update(self, request, *args, partial=False, **kwargs):
         obj = self.get_object()
         version = expected_version(request, required=True)
+        # A PATCH that changes nothing calls no service: the version is compared here too.
+        require_current(obj, version)
         serializer = self.write_serializer_class(
             obj, data=request.data, partial=partial, context=self.get_serializer_context()
         )
@@ -100,7 +97,7 @@ class UpdateMixin:
 class DeleteMixin:
     def destroy(self, request, *args, **kwargs):
         obj = self.get_object()
-        self.delete_object(obj, expected_version(request, required=False))
+        self.delete_object(obj, expected_version(request, required=True))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

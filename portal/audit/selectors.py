@@ -3,15 +3,16 @@ and the integrity status. Nothing here counts the whole journal."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from enterprises.models import Enterprise
+from portal import exports
 from portal.models import JournalAnchor, JournalEntry, JournalVerification
 
 PAGE_SIZE = 50
@@ -24,8 +25,6 @@ EXPORT_COLUMNS = (
     "seq", "at", "actor", "ip", "action", "object_type", "object_id", "enterprise_id", "op",
     "changes", "hash",
 )
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def display(value) -> str:
@@ -97,7 +96,8 @@ def enterprise_names(ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {pk for pk in ids if pk is not None}
     if not wanted:
         return {}
-    return dict(Enterprise.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    enterprise = apps.get_model(settings.PORTAL_ENTERPRISE_MODEL)
+    return dict(enterprise.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
 
 @dataclass
@@ -189,8 +189,7 @@ class _Echo:
 
 
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return exports.csv_cell(value)
 
 
 def _export_row(seq, at, actor, ip, action, object_type, object_id, enterprise_id, op, changes,
@@ -213,7 +212,7 @@ def _export_row(seq, at, actor, ip, action, object_type, object_id, enterprise_i
 def export_lines(queryset: QuerySet, *, batch: int = EXPORT_BATCH) -> Iterator[str]:
     """The CSV of `queryset` in seq order, read in keyset batches so memory stays flat.
     Starts with a UTF-8 byte order mark so that Excel reads the Chinese text correctly."""
-    writer = csv.writer(_Echo())
+    writer = exports.csv_writer(_Echo())
     yield "\ufeff" + writer.writerow(EXPORT_COLUMNS)
     columns = ("seq", "at", "actor_label", "ip", "action", "object_type", "object_id",
                "enterprise_id", "op", "changes", "hash")

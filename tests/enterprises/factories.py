@@ -4,7 +4,7 @@ import itertools
 
 from enterprises import services
 from enterprises.models import District
-from enterprises.validators import credit_code_check_char
+from enterprises.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 
 _serial = itertools.count(1)
 
@@ -15,6 +15,14 @@ def credit_code(serial: int | None = None, division: str = "330114") -> str:
     body = f"91{division}{serial:08d}"  # 2 + 6 + 8 characters
     body = body + "X"  # ninth character of the organisation code
     return body + credit_code_check_char(body)
+
+
+def invalid_credit_code(serial: int | None = None, division: str = "330114") -> str:
+    """A code of the right shape whose check character is wrong, whatever the serial: the
+    valid code's check character moved on by one place in the alphabet."""
+    valid = credit_code(serial, division)
+    wrong = CREDIT_CODE_ALPHABET[(CREDIT_CODE_ALPHABET.index(valid[17]) + 1) % 31]
+    return valid[:17] + wrong
 
 
 def district(code="330114", name="钱塘区", level=District.Level.COUNTY, parent=None, actor=None):

@@ -52,6 +52,7 @@ def test_admin_change_bumps_version_and_journals_diff(admin_client):
         name=enterprise.name,
         industry=enterprise.industry_id,
         district=enterprise.district_id,
+        legal_representative=enterprise.legal_representative,
         employee_count="500",
     )
     response = admin_client.post(f"/admin/enterprises/enterprise/{enterprise.pk}/change/", data)

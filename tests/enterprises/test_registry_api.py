@@ -72,7 +72,8 @@ def test_removing_a_membership_removes_access(client_for):
     membership = Membership.objects.get(user=member)
     client = client_for(member)
     assert client.get(f"/api/v1/enterprises/{enterprise.pk}/").status_code == 200
-    assert client_for(admin).delete(f"/api/v1/memberships/{membership.pk}/").status_code == 204
+    assert client_for(admin).delete(f"/api/v1/memberships/{membership.pk}/",
+                                    HTTP_IF_MATCH=f'"{membership.version}"').status_code == 204
     assert client.get(f"/api/v1/enterprises/{enterprise.pk}/").status_code == 404
     entry = JournalEntry.objects.order_by("seq").last()
     assert (entry.action, entry.op, entry.enterprise_id) == (

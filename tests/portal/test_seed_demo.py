@@ -1,16 +1,21 @@
 """`manage.py seed_demo`: the demo registry, its users and logins, written once and journaled."""
 
+import ast
 import io
 import re
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.apps import apps
+from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from enterprises import demo
 from enterprises.models import District, Enterprise, Jurisdiction, Membership, Spectrum
 from enterprises.validators import validate_credit_code, validate_mobile
 from liaisons.models import Assignment
-from portal import demo, journal
+from portal import journal
 from portal.models import JournalEntry, User
 from portal.roles import Role
 
@@ -169,3 +174,66 @@ def test_plan_is_deterministic_with_unique_names_and_codes():
     assert first[0].name == "杭州平治信息技术有限公司"
     per_spectrum = [sum(plan.spectrum == i for plan in first) for i in range(len(demo.SPECTRA))]
     assert per_spectrum == [50] * len(demo.SPECTRA)
+
+
+def test_too_few_enterprises_is_a_command_error_and_writes_nothing(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
+
+    with pytest.raises(CommandError, match="--enterprises must be at least 10"):
+        call_command("seed_demo", enterprises=len(demo.SPECTRA) - 1, stdout=io.StringIO())
+
+    assert not User.objects.exists()
+    assert not Enterprise.objects.exists()
+
+
+# An app's demo, as a later app (supplies, workers) will write one: `seed_demo` finds it through
+# the AppConfig attribute alone. What it saw goes into its line of the printed logins.
+def add_arguments(parser):
+    parser.add_argument("--probe-size", type=int, default=1)
+
+
+def seed(context):
+    size = context.options["probe_size"]
+    context.count("probes", size)
+    story = context.things["story_enterprise"].name
+    context.login("probe", "probe", f"after {'/'.join(context.created)}; {story}; size {size}")
+
+
+def test_an_apps_demo_module_named_in_its_config_is_seeded_after_the_apps_before_it(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", PASSWORD)
+    monkeypatch.setattr(apps.get_app_config("supplies"), "demo", __name__, raising=False)
+    out = io.StringIO()
+
+    call_command("seed_demo", enterprises=SMALL, probe_size=3, stdout=out)
+
+    output = out.getvalue()
+    assert re.search(r"Demo data loaded in [0-9.]+ s: .*, 3 probes\.$", output, re.M)
+    kinds = "users/districts/spectra/enterprises/memberships/jurisdictions/assignments/"
+    kinds += "policy_notes/help_requests/visits/tasks/negative_lists/filings/probes"
+    assert re.search(
+        rf"^probe\s+probe\s+{PASSWORD}\s+after {kinds}; 杭州平治信息技术有限公司; size 3$",
+        output,
+        re.M,
+    )
+
+
+def test_the_core_demo_and_its_command_import_no_domain_app():
+    domain = {
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).parent == settings.BASE_DIR and config.name != "portal"
+    }
+    assert {"enterprises", "liaisons", "filings"} <= domain
+    for path in ("portal/demo.py", "portal/management/commands/seed_demo.py"):
+        tree = ast.parse((settings.BASE_DIR / path).read_text(encoding="utf-8"))
+        imported = {
+            name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for name in (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+        }
+        assert not imported & domain, (path, imported & domain)
