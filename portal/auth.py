@@ -3,9 +3,17 @@
 Counters live in the cache with atomic add/incr (Redis when REDIS_URL is set, so every
 web process shares them). The backend refuses a blocked attempt even when the password is
 right, so guessing cannot go on through any sign-in door: pages, admin or API token.
+
+When the cache cannot be reached, sign-in goes on and so does throttling: the counters
+are kept in the process (each web process then counts on its own, so an address gets at
+most that many times the limit) until the cache answers again; a warning says so.
 """
 
 import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -13,52 +21,143 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .middleware import client_ip
 
+logger = logging.getLogger(__name__)
+
 THROTTLED_MESSAGE = _("Too many failed sign-in attempts. Try again in a minute.")
+# After the cache failed, how long the process counts on its own before trying it again
+# (so that a cache that hangs until its timeout does not slow every sign-in).
+CACHE_RETRY_SECONDS = 30
 
 
-def _keys(username: str, ip: str | None) -> list[str]:
-    account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    keys = [f"login-fail:account:{account}"]
-    if ip:
-        keys.append(f"login-fail:ip:{ip}")
-    return keys
+class _Counters:
+    """The shared cache, or the process's own counters while the cache is unreachable."""
+
+    def __init__(self):
+        self.local = LocMemCache("portal-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 100000}})
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    def _store(self):
+        return self.local if time.monotonic() < self._down_until else cache
+
+    def _failed(self, error: Exception) -> None:
+        with self._lock:
+            if time.monotonic() >= self._down_until:
+                logger.warning(
+                    "Sign-in throttling: the cache is unreachable (%s); counting in this "
+                    "process for %s s", error, CACHE_RETRY_SECONDS,
+                )
+            self._down_until = time.monotonic() + CACHE_RETRY_SECONDS
+
+    def _call(self, method: str, *args, **kwargs):
+        store = self._store()
+        if store is not self.local:
+            try:
+                return getattr(store, method)(*args, **kwargs)
+            except Exception as error:  # any failure of the cache's client: refused, timeout
+                self._failed(error)
+        return getattr(self.local, method)(*args, **kwargs)
+
+    def get_many(self, keys):
+        return self._call("get_many", keys)
+
+    def increment(self, key: str, window: int) -> None:
+        store = self._store()
+        if store is not self.local:
+            try:
+                self._increment(store, key, window)
+                return
+            except Exception as error:
+                self._failed(error)
+        self._increment(self.local, key, window)
+
+    @staticmethod
+    def _increment(store, key: str, window: int) -> None:
+        store.add(key, 0, timeout=window)  # starts the window; a no-op when it exists
+        try:
+            store.incr(key)
+        except ValueError:  # expired between add and incr: start again
+            store.add(key, 1, timeout=window)
+
+    def delete(self, key: str) -> None:
+        self._call("delete", key)
+        if self._store() is not self.local:
+            self.local.delete(key)  # a count kept while the cache was down ends too
 
 
-def _limits() -> tuple[int, int, int]:
-    return (
-        getattr(settings, "LOGIN_FAILURES_PER_ACCOUNT", 5),
-        getattr(settings, "LOGIN_FAILURES_PER_IP", 20),
-        getattr(settings, "LOGIN_FAILURE_WINDOW_SECONDS", 60),
-    )
+counters = _Counters()
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Failures counted per subject (an account, an address to mail) and per client address
+    within a window; `blocked` once either count reaches its limit."""
+
+    name: str
+    per_subject: str  # settings names of the limits, read on each use
+    per_ip: str
+    window: str
+    defaults: tuple[int, int, int]
+
+    def limits(self) -> tuple[int, int, int]:
+        names = (self.per_subject, self.per_ip, self.window)
+        return tuple(
+            getattr(settings, name, default)
+            for name, default in zip(names, self.defaults, strict=True)
+        )
+
+    def keys(self, subject: str, ip: str | None) -> list[str]:
+        digest = hashlib.sha256(subject.strip().lower().encode()).hexdigest()[:32]
+        keys = [f"{self.name}:account:{digest}"]
+        if ip:
+            keys.append(f"{self.name}:ip:{ip}")
+        return keys
+
+    def blocked(self, subject: str, ip: str | None) -> bool:
+        per_subject, per_ip, _window = self.limits()
+        keys = self.keys(subject, ip)
+        counts = counters.get_many(keys)
+        if counts.get(keys[0], 0) >= per_subject:
+            return True
+        return len(keys) > 1 and counts.get(keys[1], 0) >= per_ip
+
+    def record_failure(self, subject: str, ip: str | None) -> None:
+        window = self.limits()[2]
+        for key in self.keys(subject, ip):
+            counters.increment(key, window)
+
+    def record_success(self, subject: str) -> None:
+        counters.delete(self.keys(subject, None)[0])
+
+
+SIGN_IN = Throttle(
+    "login-fail", "LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_IP",
+    "LOGIN_FAILURE_WINDOW_SECONDS", (5, 20, 60),
+)
+# Password reset mails: a few per address an hour, so the form cannot flood a mailbox.
+PASSWORD_RESET = Throttle(
+    "password-reset", "PASSWORD_RESETS_PER_ADDRESS", "PASSWORD_RESETS_PER_IP",
+    "PASSWORD_RESET_WINDOW_SECONDS", (3, 20, 3600),
+)
 
 
 def blocked(username: str, ip: str | None) -> bool:
-    per_account, per_ip, _window = _limits()
-    keys = _keys(username, ip)
-    counts = cache.get_many(keys)
-    if counts.get(keys[0], 0) >= per_account:
-        return True
-    return len(keys) > 1 and counts.get(keys[1], 0) >= per_ip
+    return SIGN_IN.blocked(username, ip)
 
 
 def record_failure(username: str, ip: str | None) -> None:
-    window = _limits()[2]
-    for key in _keys(username, ip):
-        cache.add(key, 0, timeout=window)  # starts the window; a no-op when it exists
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: start again
-            cache.add(key, 1, timeout=window)
+    SIGN_IN.record_failure(username, ip)
 
 
 def record_success(username: str) -> None:
-    cache.delete(_keys(username, None)[0])
+    SIGN_IN.record_success(username)
 
 
 def _load_access(user_obj, obj) -> None:

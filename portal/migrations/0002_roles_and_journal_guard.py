@@ -40,7 +40,6 @@ class Migration(migrations.Migration):
         ("enterprises", "0003_load_industries"),
         ("liaisons", "0002_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("authtoken", "0004_alter_tokenproxy_options"),
     ]
 
     operations = [

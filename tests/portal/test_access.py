@@ -4,9 +4,8 @@ answers as Django's and DRF's own."""
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
-from rest_framework.authtoken.models import Token
 
-from portal import access
+from portal import access, tokens
 from portal.api.authentication import TokenAuthentication
 from portal.models import User
 from portal.roles import Role
@@ -111,9 +110,9 @@ def test_unknown_token_is_401_in_drf_s_words(api):
 
 def test_token_of_an_inactive_user_is_401(api):
     user = user_with(Role.ENTERPRISE)
-    token = Token.objects.create(user=user)
+    secret = tokens.issue(user)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     response = api.get("/api/v1/filings/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 401
     assert response.json() == {"detail": "User inactive or deleted."}
@@ -122,13 +121,15 @@ def test_token_of_an_inactive_user_is_401(api):
 def test_token_user_is_read_as_the_orm_reads_it():
     user = user_with(Role.ENTERPRISE, phone="13800000000")
     User.objects.filter(pk=user.pk).update(last_login=user.date_joined)
-    token = Token.objects.create(user=user)
-    found, auth = TokenAuthentication().authenticate_credentials(token.key)
+    token, secret = tokens.token_issue(user=user, actor=user)
+    found, auth = TokenAuthentication().authenticate_credentials(secret)
     expected = User.objects.get(pk=user.pk)
     for field in User._meta.concrete_fields:
         assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
     assert found.date_joined.tzinfo is not None and found.last_login == expected.last_login
-    assert (auth.key, auth.user, auth.created) == (token.key, found, token.created)
+    assert (auth.pk, auth.user, auth.prefix, auth.created_at, auth.expires_at) == (
+        token.pk, found, token.prefix, token.created_at, token.expires_at
+    )
     assert not found._state.adding and not auth._state.adding
 
 

@@ -1,0 +1,1 @@
+"""Accounts: users, groups (roles), their permissions and API tokens, changed journaled."""
