@@ -1,6 +1,9 @@
 """Delivery channels for notifications. Each is a class with `send(notification)`; the
 setting NOTIFICATION_CHANNELS maps a channel name to its class, so an SMS gateway or a WeCom
-webhook plugs in without touching the services. Development uses the console ones."""
+webhook plugs in without touching the services. Development uses the console ones.
+
+Every channel that talks to the network has a timeout (EMAIL_TIMEOUT, NOTIFICATION_WEBHOOK_
+TIMEOUT): a server that accepts and never answers fails the attempt, which is retried."""
 
 import json
 import logging
@@ -25,6 +28,7 @@ class EmailChannel:
         body = notification.body
         if notification.url:
             body = f"{body}\n\n{settings.PORTAL_BASE_URL.rstrip('/')}{notification.url}"
+        # The SMTP backend's timeout is EMAIL_TIMEOUT (Django reads it when none is given).
         send_mail(notification.title, body, None, [address], fail_silently=False)
 
 
@@ -43,22 +47,40 @@ class ConsoleWeComChannel:
         logger.info("WeCom to %s: %s", notification.recipient.username, notification.title)
 
 
+def post_json(url: str, payload: dict) -> None:
+    """POST `payload` to a webhook, waiting at most NOTIFICATION_WEBHOOK_TIMEOUT seconds to
+    connect and for each read; anything but a 2xx answer is an error (and retried)."""
+    if not url:
+        raise RuntimeError("no webhook URL is configured")
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    timeout = settings.NOTIFICATION_WEBHOOK_TIMEOUT
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - configured
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"the webhook answered {response.status}")
+
+
+class SMSWebhookChannel:
+    """An SMS gateway behind a webhook: POSTs {"phone", "text"} to SMS_WEBHOOK_URL."""
+
+    def send(self, notification):
+        phone = notification.recipient.phone
+        if not phone:
+            raise Skip("no mobile number")
+        post_json(settings.SMS_WEBHOOK_URL, {"phone": phone, "text": notification.title})
+
+
 class WeComWebhookChannel:
     """A WeCom group robot: POSTs the text to WECOM_WEBHOOK_URL."""
 
     def send(self, notification):
-        payload = {
+        post_json(settings.WECOM_WEBHOOK_URL, {
             "msgtype": "text",
             "text": {"content": f"{notification.title}\n{notification.body}"},
-        }
-        request = urllib.request.Request(
-            settings.WECOM_WEBHOOK_URL,
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - configured URL
-            if response.status != 200:
-                raise RuntimeError(f"WeCom answered {response.status}")
+        })
 
 
 def channel(name: str):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from . import channels
-from .models import Delivery, Notification
+from .models import Delivery, Notification, User
 
 logger = logging.getLogger("portal.notifications")
 
@@ -116,52 +121,165 @@ def queue(delivery_ids: list[int]) -> None:
             return
 
 
-def deliver(delivery_id: int) -> str:
-    """Send one delivery at most once: the row is locked, and a sent one is never resent.
+class RetryLater(Exception):
+    """A send failed; the delivery is pending again and due in `seconds`."""
 
-    Raises the channel's error for the task to retry with back-off.
+    def __init__(self, error: Exception, seconds: int):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error, self.seconds = error, seconds
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before the next attempt after `attempts` failed ones: doubling from
+    DELIVERY_RETRY_SECONDS (1 min, 2, 4 … 32 min by default)."""
+    return settings.DELIVERY_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one delivery, never from inside a transaction, and never twice at once.
+
+    The row is claimed (pending → sending) in a short transaction of its own, sent with no
+    transaction open (a hung server holds no lock and no "idle in transaction" session),
+    and its outcome recorded in another. A second worker finds it claimed and sends
+    nothing; a claim whose worker died lapses after DELIVERY_CLAIM_SECONDS and the sweep
+    queues it again. Returns the delivery's status; raises RetryLater when it will be
+    retried. After DELIVERY_MAX_ATTEMPTS failures it is failed and administrators are told.
     """
-    failure = None
-    with transaction.atomic():
+    claimed = _claim(delivery_id)
+    if isinstance(claimed, str):
+        return claimed
+    delivery = claimed
+    try:
+        channels.channel(delivery.channel).send(delivery.notification)
+    except channels.Skip as reason:
+        _record(delivery, status=Delivery.Status.SKIPPED, last_error=str(reason))
+        return Delivery.Status.SKIPPED
+    except Exception as error:  # any failure of the channel is retried, then given up
+        return _failed(delivery, error)
+    _record(delivery, status=Delivery.Status.SENT, sent_at=timezone.now())
+    return Delivery.Status.SENT
+
+
+def _claim(delivery_id: int) -> Delivery | str:
+    """The delivery, claimed by this worker; or its status when it is not to be sent now."""
+    now = timezone.now()
+    # durable: the claim must commit before the send, so it may not join a caller's
+    # transaction (and the send may not run inside one).
+    with transaction.atomic(durable=True):
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("notification__recipient")
             .filter(pk=delivery_id)
             .first()
         )
-        if delivery is None or delivery.status != Delivery.Status.PENDING:
-            return delivery.status if delivery else "missing"
+        if delivery is None:
+            return "missing"
+        lapsed = (
+            delivery.status == Delivery.Status.SENDING
+            and delivery.next_attempt_at is not None
+            and delivery.next_attempt_at <= now
+        )
+        if delivery.status != Delivery.Status.PENDING and not lapsed:
+            return delivery.status
+        delivery.status = Delivery.Status.SENDING
         delivery.attempts += 1
-        try:
-            channels.channel(delivery.channel).send(delivery.notification)
-        except channels.Skip as reason:
-            delivery.status, delivery.last_error = Delivery.Status.SKIPPED, str(reason)
-        except Exception as error:  # recorded, then re-raised for the task's retry
-            failure = error
-            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
-        else:
-            delivery.status, delivery.sent_at = Delivery.Status.SENT, timezone.now()
-        delivery.save(update_fields=["status", "attempts", "last_error", "sent_at"])
-    if failure is not None:
-        raise failure
-    return delivery.status
+        delivery.next_attempt_at = now + timedelta(seconds=settings.DELIVERY_CLAIM_SECONDS)
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    return delivery
 
 
-def give_up(delivery_id: int) -> None:
-    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.FAILED
+def _record(delivery: Delivery, **outcome) -> bool:
+    """Write the outcome of this worker's attempt, if its claim still holds (the attempt
+    count names the claim: a worker that took over a lapsed one counted another)."""
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status=Delivery.Status.SENDING, attempts=delivery.attempts
+    ).update(**{"next_attempt_at": None, **outcome})
+    if not updated:
+        logger.warning("delivery %s: claim lapsed before attempt %s ended; outcome %s dropped",
+                       delivery.pk, delivery.attempts, outcome.get("status"))
+    return bool(updated)
+
+
+def _failed(delivery: Delivery, error: Exception) -> str:
+    last_error = f"{type(error).__name__}: {error}"[:2000]
+    if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+        with transaction.atomic():
+            if _record(delivery, status=Delivery.Status.FAILED, last_error=last_error):
+                delivery.last_error = last_error
+                _alert_administrators(delivery)
+        logger.error("delivery %s failed after %s attempts: %s", delivery.pk,
+                     delivery.attempts, last_error)
+        return Delivery.Status.FAILED
+    seconds = retry_delay(delivery.attempts)
+    _record(delivery, status=Delivery.Status.PENDING, last_error=last_error,
+            next_attempt_at=timezone.now() + timedelta(seconds=seconds))
+    raise RetryLater(error, seconds)
+
+
+DELIVERY_FAILED = "portal.delivery.failed"
+
+
+def _alert_administrators(delivery: Delivery) -> None:
+    """Tell the administrators, in the portal only (the failing channel may be email),
+    that a notification was not delivered: one unread alert at a time, naming the latest."""
+    from .roles import Role
+
+    admins = User.objects.filter(
+        Q(groups__name=Role.ADMIN) | Q(is_superuser=True), is_active=True
+    ).distinct()
+    alerted = set(
+        Notification.objects.filter(kind=DELIVERY_FAILED, read_at__isnull=True)
+        .values_list("recipient_id", flat=True)
     )
+    recipients = [admin for admin in admins if admin.pk not in alerted]
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        notify(
+            recipients=recipients,
+            kind=DELIVERY_FAILED,
+            title=_("A notification could not be delivered"),
+            body=_(
+                "“%(title)s” to %(recipient)s by %(channel)s failed %(attempts)s times and "
+                "will not be retried: %(error)s. Failed deliveries are listed in the admin."
+            ) % {
+                "title": delivery.notification.title,
+                "recipient": delivery.notification.recipient,
+                "channel": delivery.get_channel_display(),
+                "attempts": delivery.attempts,
+                "error": delivery.last_error,
+            },
+            url=_failed_list_url(),
+            channels_=(),
+        )
 
 
-def pending_for_sweep(older_than_seconds: int = 60, limit: int = 500) -> list[int]:
-    """Deliveries never attempted a while after they were written: their queueing failed.
-    (Attempted ones are in their task's retry cycle and need no second task.)"""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    return list(
-        Delivery.objects.filter(status=Delivery.Status.PENDING, attempts=0, created_at__lt=cutoff)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
-    )
+def _failed_list_url() -> str:
+    try:
+        return reverse("admin:portal_delivery_changelist") + "?status__exact=failed"
+    except NoReverseMatch:  # the admin lists deliveries only where it is installed
+        return ""
+
+
+def due_for_sweep(*, grace_seconds: int | None = None, limit: int = 500) -> list[int]:
+    """Deliveries past due by more than the grace: their queueing failed at commit (broker
+    down), their retry task was lost (worker gone, broker flushed), or the worker sending
+    them died (the claim lapsed). Their due time moves on by the grace, so a queue that is
+    merely slow does not get the same delivery again on every sweep."""
+    grace = settings.DELIVERY_SWEEP_GRACE_SECONDS if grace_seconds is None else grace_seconds
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
+                next_attempt_at__lt=now - timedelta(seconds=grace),
+            )
+            .order_by("next_attempt_at")
+            .values_list("id", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=due).update(next_attempt_at=now)
+    return due
 
 
 def mark_read(*, user, ids: Iterable[int] | None = None) -> int:

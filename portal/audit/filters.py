@@ -6,15 +6,35 @@ import datetime
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import JournalEntry, User
 
+# The journal begins with the portal (2020); a search date outside these years is a typo, and
+# at the far end (9999-12-31) the day after it does not exist, so it is a 400 naming the field.
+FIRST_DAY = datetime.date(2000, 1, 1)
+LAST_DAY = datetime.date(2099, 12, 31)
+
 
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class BoundedDateField(forms.DateField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators += [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    field_class = BoundedDateField
+
+
+def _max_length(name: str) -> int:
+    return JournalEntry._meta.get_field(name).max_length
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -38,10 +58,16 @@ class JournalEntryFilterSet(django_filters.FilterSet):
     username), operation, and a range of dates in Asia/Shanghai, both ends included."""
 
     enterprise = IntegerFilter(field_name="enterprise_id", min_value=1, label=_("enterprise id"))
-    object_type = django_filters.CharFilter(field_name="object_type", label=_("object type"))
-    object_id = django_filters.CharFilter(field_name="object_id", label=_("object id"))
+    # Text no longer than its column: PostgreSQL refuses to compare a varchar(64) with more.
+    object_type = django_filters.CharFilter(
+        field_name="object_type", label=_("object type"), max_length=_max_length("object_type")
+    )
+    object_id = django_filters.CharFilter(
+        field_name="object_id", label=_("object id"), max_length=_max_length("object_id")
+    )
     action = django_filters.CharFilter(
         method="filter_action",
+        max_length=_max_length("action"),
         label=_("action"),
         help_text=_(
             "An exact action, or a prefix: “enterprises.enterprise” also matches "
@@ -49,15 +75,16 @@ class JournalEntryFilterSet(django_filters.FilterSet):
         ),
     )
     actor = django_filters.CharFilter(
-        method="filter_actor", label=_("actor"), help_text=_("user id or username")
+        method="filter_actor", label=_("actor"), help_text=_("user id or username"),
+        max_length=User._meta.get_field("username").max_length,
     )
     op = django_filters.ChoiceFilter(choices=JournalEntry.Op.choices, label=_("operation"))
-    at_from = django_filters.DateFilter(
+    at_from = BoundedDateFilter(
         method="filter_at_from",
         label=_("from date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    at_to = django_filters.DateFilter(
+    at_to = BoundedDateFilter(
         method="filter_at_to",
         label=_("to date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -43,7 +43,11 @@ def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.integration)
+            for marker in (pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis):
+                item.add_marker(marker)
+            # Their own waits (a worker's start, a delivery, a broker's recovery) add up to
+            # more than the suite's per-test timeout; each fails by itself well before this.
+            item.add_marker(pytest.mark.timeout(300))
 
 
 @pytest.fixture

@@ -95,7 +95,8 @@ def test_submission_commits_when_broker_is_down_and_is_delivered_when_it_returns
     assert (delivery.status, delivery.attempts) == (Delivery.Status.PENDING, 0)
     # As if the minute the sweep leaves for an ordinary queueing had passed.
     Delivery.objects.filter(pk=delivery.pk).update(
-        created_at=delivery.created_at - datetime.timedelta(minutes=2)
+        created_at=delivery.created_at - datetime.timedelta(minutes=2),
+        next_attempt_at=delivery.next_attempt_at - datetime.timedelta(minutes=2),
     )
 
     private_redis.start()

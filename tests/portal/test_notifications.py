@@ -14,23 +14,32 @@ from tests.factories import user_with
 pytestmark = pytest.mark.django_db
 
 
-class FlakyGateway:
-    """Stands in for an external SMS gateway that fails its first two calls."""
+def flaky_gateway(failures: int):
+    """A stand-in for an external SMS gateway that fails its first `failures` calls. Each
+    test makes its own, so no count carries over from one test (or run) to the next."""
 
-    calls = 0
+    calls = []
 
-    def send(self, notification):
-        type(self).calls += 1
-        if type(self).calls <= 2:
-            raise ConnectionError("gateway timeout")
+    class FlakyGateway:
+        def send(self, notification):
+            calls.append(notification.pk)
+            if len(calls) <= failures:
+                raise ConnectionError("gateway timeout")
+
+    FlakyGateway.calls = calls
+    return FlakyGateway
 
 
 @pytest.fixture
-def flaky_sms(settings):
-    FlakyGateway.calls = 0
+def flaky_sms(settings, monkeypatch):
+    """The SMS channel is a fresh gateway failing twice; the test reads its calls."""
+    gateway = flaky_gateway(failures=2)
+    # The channel is named by a dotted path (portal.channels): this module's attribute.
+    monkeypatch.setattr(f"{__name__}.SMS_GATEWAY", gateway, raising=False)
     settings.NOTIFICATION_CHANNELS = {
-        **settings.NOTIFICATION_CHANNELS, "sms": "tests.portal.test_notifications.FlakyGateway",
+        **settings.NOTIFICATION_CHANNELS, "sms": f"{__name__}.SMS_GATEWAY",
     }
+    return gateway
 
 
 @pytest.fixture
@@ -101,7 +110,7 @@ def test_failing_gateway_is_retried_and_its_error_recorded(flaky_sms, worker_lik
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 3)
     assert "gateway timeout" in delivery.last_error
-    assert FlakyGateway.calls == 3
+    assert flaky_sms.calls == [delivery.notification_id] * 3
 
 
 def test_sweep_queues_deliveries_whose_queueing_failed():
@@ -110,8 +119,9 @@ def test_sweep_queues_deliveries_whose_queueing_failed():
         notifications.notify(recipients=[user], kind="t", title="补发")
     delivery = Delivery.objects.get()
     assert tasks.delivery_sweep() == 0  # too recent: may still be on its way
-    Delivery.objects.filter(pk=delivery.pk).update(
-        created_at=delivery.created_at - datetime.timedelta(minutes=5)
+    Delivery.objects.filter(pk=delivery.pk).update(  # as if five minutes had passed
+        created_at=delivery.created_at - datetime.timedelta(minutes=5),
+        next_attempt_at=delivery.next_attempt_at - datetime.timedelta(minutes=5),
     )
     assert tasks.delivery_sweep() == 1
     delivery.refresh_from_db()
