@@ -5,10 +5,17 @@ there (SQLite: "Python int too large", PostgreSQL: out of range) as a 500. Bound
 64-bit integers, such a value is a 400 naming the parameter.
 """
 
+from django import forms
 from django_filters import NumberFilter
 from django_filters.rest_framework import DjangoFilterBackend
 
 INT64_MAX = 2**63 - 1
+
+
+class IntegerFilter(NumberFilter):
+    """A whole number (an id): `1.5` is a 400, not enterprise 1 (the schema says integer)."""
+
+    field_class = forms.IntegerField
 
 
 class FilterBackend(DjangoFilterBackend):

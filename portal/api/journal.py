@@ -88,6 +88,7 @@ class JournalEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(
         filters=False,
+        summary="The journal's integrity: last verifications, head and anchor",
         responses=inline_serializer("JournalVerifyStatus", {
             "last_verification": JournalVerificationSerializer(allow_null=True),
             "last_intact": JournalVerificationSerializer(allow_null=True),

@@ -1,6 +1,11 @@
 """The caller's notification inbox over the API."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -17,6 +22,10 @@ class NotificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("unread", bool, description="`true`: only unread ones; `false` or "
+                     "absent: all of them."),
+]))
 class NotificationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -39,6 +48,7 @@ class NotificationViewSet(
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
+        """Mark one notification read."""
         notification = self.get_object()
         notifications.mark_read(user=request.user, ids=[notification.pk])
         notification.refresh_from_db()
@@ -49,6 +59,7 @@ class NotificationViewSet(
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
+        """Mark all your notifications read; `marked` says how many were unread."""
         return Response({"marked": notifications.mark_read(user=request.user)})
 
     @extend_schema(
@@ -56,4 +67,5 @@ class NotificationViewSet(
     )
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request):
+        """How many of your notifications are unread."""
         return Response({"unread": Notification.objects.visible_to(request.user).unread().count()})

@@ -1,0 +1,1 @@
+"""Tests that hold the API to its OpenAPI schema (issue 10)."""
