@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench messages clean
+.PHONY: run test lint bench messages clean vendor
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Browser libraries served from static/vendor/ (no CDN): the exact versions of package.json
+# and package-lock.json, copied from npm's build. The copied files are committed; run this
+# after changing a version there.
+ECHARTS_DIST := node_modules/echarts/dist
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p static/vendor/echarts
+	cp $(ECHARTS_DIST)/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE static/vendor/echarts/
+	node -e 'console.log("echarts " + require("./node_modules/echarts/package.json").version)' > static/vendor/echarts/VERSION
 
 messages: $(STAMP)
 	cd portal && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete -i "../.venv/*"

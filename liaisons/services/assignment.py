@@ -1,4 +1,5 @@
-"""Every change to liaison assignments: validated, versioned and journaled."""
+"""Every change to liaison assignments: validated, versioned and journaled; when one passes
+to another official or ends, the help requests and tasks held go to the successor."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from portal.roles import Role
-from portal.services import tracked_create, tracked_delete, tracked_update
+from portal.services import tracked_create, tracked_delete, tracked_update, unit_of_work
 
-from .models import Assignment
+from ..models import Assignment
 
 
 def _require_liaison(official) -> None:
@@ -28,22 +29,41 @@ def assignment_create(*, actor, official, kind: str, active_from, spectrum=None,
     )
 
 
+@unit_of_work
 def assignment_update(*, assignment: Assignment, actor, fields: dict[str, Any],
                       expected_version: int | None = None) -> Assignment:
+    """Change an assignment; when it passes to another official (reassignment) or ends,
+    the previous official's open help requests go to whoever serves those enterprises now."""
     if "official" in fields:
         _require_liaison(fields["official"])
-    return tracked_update(
+    previous = assignment.official
+    updated = tracked_update(
         assignment, actor=actor, action="liaisons.assignment.updated", fields=fields,
         expected_version=expected_version,
     )
+    if updated.official_id != previous.pk or "active_to" in fields:
+        from .help_request import hand_over
+        from .task import task_hand_over
+
+        hand_over(official=previous, assignment=updated, actor=actor)
+        task_hand_over(official=previous, assignment=updated, actor=actor)
+    return updated
 
 
+@unit_of_work
 def assignment_end(*, assignment: Assignment, actor, on, expected_version: int | None = None):
-    """End an assignment on a date; history keeps who served whom and when."""
-    return tracked_update(
+    """End an assignment on a date; history keeps who served whom and when. The open help
+    requests the official held for those enterprises go to whoever serves them now."""
+    ended = tracked_update(
         assignment, actor=actor, action="liaisons.assignment.ended", fields={"active_to": on},
         expected_version=expected_version,
     )
+    from .help_request import hand_over
+    from .task import task_hand_over
+
+    hand_over(official=ended.official, assignment=ended, actor=actor)
+    task_hand_over(official=ended.official, assignment=ended, actor=actor)
+    return ended
 
 
 def assignment_delete(*, assignment: Assignment, actor, expected_version: int | None = None):
