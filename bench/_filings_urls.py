@@ -1,8 +1,9 @@
-"""The portal's URLs plus the benchmark's baseline: a bare endpoint doing one ORM insert."""
+"""The portal's URLs plus the benchmark's baselines: a bare endpoint doing one ORM insert, and
+the peer filing API (bench/peer/) under /bench/peer/."""
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -20,4 +21,8 @@ def bare_insert(request):
     return JsonResponse({"id": row.pk}, status=201)
 
 
-urlpatterns = [path("bench/bare/", bare_insert), *portal_urlpatterns]
+urlpatterns = [
+    path("bench/bare/", bare_insert),
+    path("bench/peer/", include("bench.peer.urls")),
+    *portal_urlpatterns,
+]

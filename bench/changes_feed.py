@@ -53,11 +53,11 @@ class Client:
 def _populate() -> str:
     from django.contrib.auth.models import Group
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
 
     from bench.import_enterprises import COLUMNS, _rows
     from enterprises.imports import enterprise_import
     from enterprises.reference import load_districts
+    from portal import tokens
     from portal.models import User
     from portal.roles import Role
 
@@ -72,8 +72,8 @@ def _populate() -> str:
     with transaction.atomic():
         admin, _created = User.objects.get_or_create(username="bench-feed-admin")
         admin.groups.add(Group.objects.get(name=Role.ADMIN))
-        token, _created = Token.objects.get_or_create(user=admin)
-    return token.key
+        key = tokens.issue(admin)
+    return key
 
 
 def _full_sync(client: Client):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load the demo data, start a Celery worker with beat and serve.
+# `make run`: migrate, load the demo data, start a Celery worker with beat and serve
+# (scripts/serve.sh).
 # Embedded default with no environment: SQLite file, console email, filesystem broker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +21,5 @@ if [ "${RUN_WORKER:-1}" = "1" ]; then
 fi
 trap '[ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null || true' EXIT INT TERM
 
-echo "Serving on http://127.0.0.1:${PORT}/"
-$PY manage.py runserver "127.0.0.1:${PORT}" --noreload
+# gunicorn on PostgreSQL, runserver on the SQLite default (scripts/serve.sh says why).
+PORT="$PORT" bash scripts/serve.sh
