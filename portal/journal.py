@@ -1,26 +1,30 @@
 """The journal: the append-only, hash-chained log of every tracked change (DESIGN §4).
 
-Services call `record()` (or `append()` for many changes) last in their transaction. One
-log serves both the discipline inspectors (audit, verification) and the mobile clients
-(the `changes` feed), so it holds each object's API representation, personal data masked.
+Services record their changes (`record()`, `append()`) inside their unit of work
+(`portal.services.unit_of_work`), which appends them last in its transaction. One log
+serves both the discipline inspectors (audit, verification) and the mobile clients (the
+`changes` feed), so it holds each object's API representation, personal data masked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 from json.encoder import c_make_encoder, encode_basestring
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Max, Model
 from django.utils import timezone
 
-from . import context
+from . import context, tracking
 from .models import JournalAnchor, JournalEntry
 
 GENESIS_HASH = "0" * 64
@@ -30,43 +34,9 @@ _QUIET_FIELDS = frozenset({"version", "updated_at"})
 _LOCK_KEY = 0x4A524E4C
 
 
-@dataclass(frozen=True)
-class Tracked:
-    """How one model appears in the journal."""
-
-    model: type[Model]
-    represent: Callable[[Model], dict]
-    scope: Callable[[Model], tuple[int | None, str]]
-    masks: dict[str, Callable] = field(default_factory=dict)
-    queryset: Callable | None = None
-
-    @property
-    def object_type(self) -> str:
-        return self.model._meta.label_lower
-
-    def objects(self):
-        return self.queryset() if self.queryset else self.model._default_manager.all()
-
-
-_registry: dict[str, Tracked] = {}
-
-
-def register(model, *, represent, scope, masks=None, queryset=None) -> None:
-    """Declare a tracked model: its API representation and its scope (enterprise, district)."""
-    spec = Tracked(model, represent, scope, dict(masks or {}), queryset)
-    _registry[spec.object_type] = spec
-
-
-def tracked_types() -> dict[str, Tracked]:
-    return dict(_registry)
-
-
-def spec_for(obj_or_model) -> Tracked:
-    label = obj_or_model._meta.label_lower
-    try:
-        return _registry[label]
-    except KeyError:
-        raise LookupError(f"{label} is not registered with the journal") from None
+# The registry of tracked models lives in `tracking`; these names are the journal's readers.
+tracked_types = tracking.tracked_types
+spec_for = tracking.spec_for
 
 
 def _number(text: str):
@@ -254,6 +224,7 @@ class Change:
     data: dict | None = None
     scope: tuple[int | None, str] | None = None
     object_type: str | None = None
+    actor: Any = None
 
 
 def actor_label(actor) -> str:
@@ -293,81 +264,213 @@ def _locked_head() -> tuple[int, str] | None:
         return cursor.fetchone()
 
 
+class _Collector(threading.local):
+    """The changes of the unit of work running on this thread (`collecting`), if any."""
+
+    changes: list[Change] | None = None
+
+
+_collector = _Collector()
+
+
+@contextmanager
+def collecting():
+    """Hold every change recorded inside until the block ends, then append them all, last
+    in the transaction: the unit of work of `portal.services.unit_of_work`. Nested blocks
+    join the outermost; a nested block that fails drops what it recorded."""
+    if _collector.changes is not None:
+        mark = len(_collector.changes)
+        try:
+            yield
+        except BaseException:
+            del _collector.changes[mark:]
+            raise
+        return
+    _collector.changes = []
+    try:
+        yield
+        changes, _collector.changes = _collector.changes, None
+        _write(changes)
+    finally:
+        _collector.changes = None
+
+
 def append(changes: Sequence[Change], *, actor) -> list[JournalEntry]:
-    """Append entries for `changes`, in order, inside the caller's transaction."""
+    """Append entries for `changes`, in order, inside the caller's transaction; inside a
+    unit of work (`collecting`) they are held and appended when it ends (and [] returned)."""
     if not connection.in_atomic_block:
         raise RuntimeError("journal.append() must run inside the service's transaction")
+    prepared = [_prepared(change, actor) for change in changes]
+    if _collector.changes is not None:
+        _collector.changes.extend(prepared)
+        return []
+    return _write(prepared)
+
+
+def _prepared(change: Change, actor) -> Change:
+    """`change` with everything that depends on the object now (data, id, scope) filled in,
+    so that appending it later writes what the object was when it was recorded."""
+    change.actor = actor
+    if change.op == JournalEntry.Op.EVENT:
+        change.object_id = change.object_id or ""
+        return change
+    spec = spec_for(change.obj)
+    change.object_type = spec.object_type
+    if change.data is None:
+        change.data = snapshot(change.obj)
+    if change.scope is None:
+        change.scope = spec.scope.columns(change.obj)
+    if change.object_id is None:
+        change.object_id = str(change.obj.pk)
+    return change
+
+
+def _write(changes: list[Change]) -> list[JournalEntry]:
     if not changes:
         return []
-    ctx = context.current()
-    label = actor_label(actor)
-    actor_id = actor.pk if actor is not None else None
-    prepared = []
+    writer = ChainWriter()
     for change in changes:
-        if change.op == JournalEntry.Op.EVENT:
-            prepared.append((change, change.object_type, change.object_id or "", change.data,
-                             *change.scope))
-            continue
-        spec = spec_for(change.obj)
-        data = change.data if change.data is not None else snapshot(change.obj)
-        enterprise_id, district = change.scope or spec.scope(change.obj)
-        object_id = change.object_id if change.object_id is not None else str(change.obj.pk)
-        prepared.append((change, spec.object_type, object_id, data, enterprise_id, district or ""))
+        diff_ = {} if change.op != JournalEntry.Op.UPSERT else diff(change.before, change.data)
+        writer.add(
+            object_type=change.object_type, object_id=change.object_id, scope=change.scope,
+            action=change.action, op=change.op, data=change.data, changes=diff_,
+            actor=change.actor,
+        )
+    return writer.flush()
 
-    head = _locked_head()
-    seq, prev_hash = head if head else (0, GENESIS_HASH)
-    at = timezone.now()
-    at_text = _utc_text(at)
-    entries = []
-    texts = []
-    for change, object_type, object_id, data, enterprise_id, district in prepared:
-        seq += 1
-        changes_ = {} if change.op != JournalEntry.Op.UPSERT else diff(change.before, data)
-        data_text, changes_text = dumps(data), dumps(changes_)
+
+class ChainWriter:
+    """Entries chained and hashed after the head, written in one go: by `append`, and by
+    bulk writers (the enterprise import), which give `data` and `changes` as they are.
+
+    Takes the append lock at once (it lasts until the transaction ends). Few entries are
+    one INSERT; many are COPY on PostgreSQL (`bulk_create` elsewhere).
+    """
+
+    def __init__(self, *, at=None):
+        if not connection.in_atomic_block:
+            raise RuntimeError("journal entries are written inside the service's transaction")
+        head = _locked_head()
+        self.seq, self.prev_hash = head if head else (0, GENESIS_HASH)
+        self.context = context.current()
+        self.at = at or timezone.now()
+        self.at_text = _utc_text(self.at)
+        self.rows: list[tuple] = []
+        self._actors: dict[Any, tuple[int | None, str]] = {}
+
+    def _actor(self, actor) -> tuple[int | None, str]:
+        key = actor.pk if actor is not None else None
+        if key not in self._actors:
+            self._actors[key] = (key, actor_label(actor))
+        return self._actors[key]
+
+    def add(self, *, object_type: str, object_id: str, scope: tuple, action: str, op: str,
+            data: dict, changes: dict, actor) -> str:
+        """Chain one entry; returns its hash."""
+        self.seq += 1
+        actor_id, label = self._actor(actor)
+        enterprise_id, district = scope
+        district = district or ""
+        ctx = self.context
+        data_text, changes_text = dumps(data), dumps(changes) if changes else "{}"
         hashed = digest(
-            seq,
-            at_text,
-            actor_id,
-            label,
-            ctx.ip,
-            ctx.request_id,
-            change.action,
-            object_type,
-            object_id,
-            enterprise_id,
-            district,
-            change.op,
-            data_text,
-            changes_text,
-            prev_hash,
+            self.seq, self.at_text, actor_id, label, ctx.ip, ctx.request_id, action,
+            object_type, object_id, enterprise_id, district, op, data_text, changes_text,
+            self.prev_hash,
         )
-        texts.append((data_text, changes_text))
-        entries.append(
+        self.rows.append((self.seq, actor_id, label, action, object_type, object_id,
+                          enterprise_id, district, op, data, changes, data_text, changes_text,
+                          self.prev_hash, hashed))
+        self.prev_hash = hashed
+        return hashed
+
+    def _entries(self) -> list[JournalEntry]:
+        ctx = self.context
+        return [
             JournalEntry(
-                seq=seq,
-                at=at,
-                actor_id=actor_id,
-                actor_label=label,
-                ip=ctx.ip,
-                request_id=ctx.request_id,
-                action=change.action,
-                object_type=object_type,
-                object_id=object_id,
-                enterprise_id=enterprise_id,
-                district=district,
-                op=change.op,
-                data=data,
-                changes=changes_,
-                prev_hash=prev_hash,
-                hash=hashed,
+                seq=seq, at=self.at, actor_id=actor_id, actor_label=label, ip=ctx.ip,
+                request_id=ctx.request_id, action=action, object_type=object_type,
+                object_id=object_id, enterprise_id=enterprise_id, district=district, op=op,
+                data=data, changes=changes, prev_hash=prev_hash, hash=hashed,
             )
-        )
-        prev_hash = hashed
-    if len(entries) <= _SMALL_APPEND:
-        _insert(entries, texts)
-    else:
-        JournalEntry.objects.bulk_create(entries, batch_size=1000)
-    return entries
+            for (seq, actor_id, label, action, object_type, object_id, enterprise_id,
+                 district, op, data, changes, _d, _c, prev_hash, hashed) in self.rows
+        ]
+
+    def flush(self) -> list[JournalEntry]:
+        """Write the entries chained so far; the written ones are returned unless COPY
+        wrote them (bulk writers do not need them back)."""
+        rows, count = self.rows, len(self.rows)
+        if not count:
+            return []
+        if count <= _SMALL_APPEND:
+            entries = self._entries()
+            _insert(entries, [(row[11], row[12]) for row in rows])
+        elif connection.vendor == "postgresql":
+            self._copy()
+            entries = []
+        else:
+            entries = self._entries()
+            JournalEntry.objects.bulk_create(entries, batch_size=1000)
+        self.rows = []
+        return entries
+
+    def _copy(self) -> None:
+        ctx = self.context
+        at = self.at.isoformat()
+        ip, request_id = copy_text(ctx.ip), copy_text(ctx.request_id)
+        lines = [
+            f"{seq}\t{at}\t{copy_text(actor_id)}\t{copy_text(label)}\t{ip}\t{request_id}\t"
+            f"{copy_text(action)}\t{copy_text(object_type)}\t{copy_text(object_id)}\t"
+            f"{copy_text(enterprise_id)}\t{copy_text(district)}\t{copy_text(op)}\t"
+            f"{json_cell(data_text)}\t{json_cell(changes_text)}\t{prev_hash}\t{hashed}\n"
+            for (seq, actor_id, label, action, object_type, object_id, enterprise_id,
+                 district, op, _data, _changes, data_text, changes_text, prev_hash,
+                 hashed) in self.rows
+        ]
+        columns = [JournalEntry._meta.get_field(c).column for c in (*HASHED_COLUMNS, "hash")]
+        copy_rows(JournalEntry._meta.db_table, columns, lines)
+
+
+# --- PostgreSQL COPY text format, for bulk writers -------------------------------------------
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_escape(text: str) -> str:
+    """Text as a COPY cell."""
+    # str.translate walks every character through the table; most cells need nothing.
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_COPY_ESCAPES)
+    return text
+
+
+def json_cell(text: str) -> str:
+    """JSON text as a COPY cell: it holds no raw tab or line break, only backslashes."""
+    return text.replace("\\", "\\\\")
+
+
+def copy_text(value: Any) -> str:
+    """A scalar as a COPY cell (NULL as \\N)."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return copy_escape(value)
+    return str(value)
+
+
+def copy_rows(table: str, columns: Iterable[str], lines: list[str]) -> None:
+    if not lines:
+        return
+    quote = connection.ops.quote_name
+    buffer = io.StringIO("".join(lines))
+    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        cursor.copy_expert(sql, buffer)
 
 
 # Most services append one or two entries, under the lock: those are written with one plain
@@ -411,9 +514,11 @@ def record(
     data: dict | None = None,
     scope: tuple | None = None,
 ) -> JournalEntry:
-    """Append one entry for `obj`. For a deletion pass the id, data and scope it had."""
+    """Append one entry for `obj` (held until the unit of work ends, inside one: then
+    None). For a deletion pass the id, data and scope it had."""
     change = Change(obj, action, op, before, object_id, data, scope)
-    return append([change], actor=actor)[0]
+    entries = append([change], actor=actor)
+    return entries[0] if entries else None
 
 
 def record_event(*, action: str, actor, object_type: str, object_id: str = "",
@@ -426,7 +531,8 @@ def record_event(*, action: str, actor, object_type: str, object_id: str = "",
         obj=None, action=action, op=JournalEntry.Op.EVENT, object_id=object_id,
         data=to_json(data or {}), scope=(enterprise_id, district), object_type=object_type,
     )
-    return append([change], actor=actor)[0]
+    entries = append([change], actor=actor)
+    return entries[0] if entries else None
 
 
 # --- verification -------------------------------------------------------------------------
@@ -454,19 +560,24 @@ class Verification:
     head_hash: str = GENESIS_HASH
     objects: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # The last seq the chain was found intact up to (the head, unless it broke before).
+    verified_through: int = 0
+    # Valid signed checkpoints seen, and the newest (a `portal.checkpoints.Signed`).
+    checkpoints: int = 0
+    checkpoint: Any = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _rows(batch: int) -> Iterator[tuple]:
-    """Every entry in seq order, read in keyset pages so memory stays flat."""
-    after = None
+def _rows(batch: int, after: int = 0) -> Iterator[tuple]:
+    """Every entry after seq `after` in seq order, read in keyset pages so memory stays
+    flat."""
     columns = (*HASHED_COLUMNS, "hash")
     while True:
         page = JournalEntry.objects.order_by("seq")
-        if after is not None:
+        if after:
             page = page.filter(seq__gt=after)
         rows = list(page.values_list(*columns)[:batch])
         if not rows:
@@ -475,9 +586,9 @@ def _rows(batch: int) -> Iterator[tuple]:
         after = rows[-1][0]
 
 
-def _digests(batch: int) -> Iterator[tuple[int, str, str, str]]:
-    """(seq, prev_hash, stored hash, recomputed hash) of every entry in seq order."""
-    for row in _rows(batch):
+def _digests(batch: int, after: int = 0) -> Iterator[tuple[int, str, str, str]]:
+    """(seq, prev_hash, stored hash, recomputed hash) of every entry after `after`."""
+    for row in _rows(batch, after):
         digest_ = hashlib.sha256(canonical(_hashed_fields(*row[:15]))).hexdigest()
         yield row[0], row[14], row[15], digest_
 
@@ -489,15 +600,15 @@ _TEXT_ROWS_SQL = """
     SELECT seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
            actor_id, actor_label, ip, request_id, action, object_type, object_id,
            enterprise_id, district, op, data::text, changes::text, prev_hash, hash
-    FROM portal_journalentry ORDER BY seq
+    FROM portal_journalentry WHERE seq > %s ORDER BY seq
 """
 
 
-def _text_digests(batch: int) -> Iterator[tuple[int, str, str, str]]:
+def _text_digests(batch: int, after: int = 0) -> Iterator[tuple[int, str, str, str]]:
     loads = json.loads
     sha256 = hashlib.sha256
     with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(_TEXT_ROWS_SQL)
+        cursor.execute(_TEXT_ROWS_SQL, [after])
         while rows := cursor.fetchmany(batch):
             for (seq, at, actor_id, actor_label, ip, request_id, action, object_type, object_id,
                  enterprise_id, district, op, data, changes, prev_hash, stored) in rows:
@@ -509,17 +620,25 @@ def _text_digests(batch: int) -> Iterator[tuple[int, str, str, str]]:
                 yield seq, prev_hash, stored, sha256(text).hexdigest()
 
 
-def verify_chain(result: Verification, *, batch: int = 5000) -> None:
-    """Walk the chain; stop at the first entry that is out of place or altered."""
+def verify_chain(
+    result: Verification, *, batch: int = 5000, start: tuple[int, str] | None = None
+) -> None:
+    """Walk the chain; stop at the first entry that is out of place or altered.
+
+    From `start` (seq, hash), an entry a signed checkpoint vouches for, only the chain from
+    it on is walked: that entry must still hold that hash and content, and what follows
+    must link to it (how a checkpoint is signed after the previous one).
+    """
     fast = connection.vendor == "postgresql"
-    digests = (_text_digests if fast else _digests)(batch)
+    after = start[0] - 1 if start else 0
+    digests = (_text_digests if fast else _digests)(batch, after)
     with closing(digests):
-        _walk(result, digests, fast)
+        _walk(result, digests, fast, start)
 
 
-def _walk(result: Verification, digests, fast: bool) -> None:
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
+def _walk(result: Verification, digests, fast: bool, start=None) -> None:
+    expected_seq, prev_hash = (start[0], None) if start else (1, GENESIS_HASH)
+    result.verified_through = expected_seq - 1
     for seq, linked, stored_hash, recomputed in digests:
         if seq != expected_seq:
             kind = "gap" if seq > expected_seq else "reordered"
@@ -527,7 +646,15 @@ def _walk(result: Verification, digests, fast: bool) -> None:
                 Problem(kind, f"expected seq {expected_seq}, found {seq}", seq=expected_seq)
             )
             return
-        if linked != prev_hash:
+        if prev_hash is None:  # the checkpointed entry: its own hash is the one signed
+            if stored_hash != start[1]:
+                result.problems.append(Problem(
+                    "checkpoint mismatch",
+                    "the entry no longer holds the hash its newest checkpoint signed",
+                    seq=seq,
+                ))
+                return
+        elif linked != prev_hash:
             result.problems.append(
                 Problem("broken link", "prev_hash does not match the previous entry", seq=seq)
             )
@@ -542,6 +669,13 @@ def _walk(result: Verification, digests, fast: bool) -> None:
         prev_hash = stored_hash
         expected_seq += 1
         result.entries += 1
+        result.verified_through = seq
+    if start and prev_hash is None:
+        result.problems.append(Problem(
+            "truncated", f"the journal ends before seq {start[0]}, which a checkpoint signed",
+            seq=start[0],
+        ))
+        return
     result.head_seq = expected_seq - 1
     result.head_hash = prev_hash
 
@@ -577,7 +711,7 @@ def reconcile(result: Verification) -> None:
     Fields added to a representation after an entry was written are not compared, so a
     new API field does not turn the whole history red.
     """
-    for object_type, spec in sorted(_registry.items()):
+    for object_type, spec in sorted(tracked_types().items()):
         latest = _latest_entries(object_type)
         for obj in spec.objects().iterator(chunk_size=2000):
             result.objects += 1
@@ -630,10 +764,19 @@ def reconcile(result: Verification) -> None:
                 )
 
 
-def verify(*, objects: bool = True) -> Verification:
+def verify(
+    *, objects: bool = True, checkpoints: Iterable = (),
+    public_keys: Iterable[str] | None = None,
+) -> Verification:
+    """The chain, the anchors, the signed checkpoints (the table's and `checkpoints` kept
+    in files, against `public_keys` when given, else the configured ones) and, with
+    `objects`, reconciliation of every tracked object."""
+    from . import checkpoints as signed
+
     result = Verification()
     verify_chain(result)
     verify_anchors(result)
+    signed.verify_checkpoints(result, kept=checkpoints, public_keys=public_keys)
     if objects:
         reconcile(result)
     return result

@@ -2,12 +2,14 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .querysets import NotificationQuerySet
 from .roles import Role
+from .scope import AllRows, Owner, ScopedQuerySet
 
 
 class User(AbstractUser):
@@ -62,7 +64,7 @@ class TrackedModel(models.Model):
         abstract = True
 
 
-class JournalQuerySet(models.QuerySet):
+class JournalQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         raise PermissionError("Journal entries are append-only.")
 
@@ -102,6 +104,7 @@ class JournalEntry(models.Model):
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)
 
+    scope = AllRows()
     objects = JournalQuerySet.as_manager()
 
     class Meta:
@@ -200,6 +203,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
+    # Everyone reads only their own inbox, administrators included.
+    scope = Owner("recipient", everything=())
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
@@ -215,7 +220,12 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One channel's delivery of a notification: the outbox row a Celery task works off."""
+    """One channel's delivery of a notification: the outbox row a Celery task works off.
+
+    A worker claims the row (pending → sending) in a short transaction, sends with no
+    transaction open, and records the outcome in another; a second worker finds it claimed
+    and sends nothing. Failures wait `next_attempt_at`; out of attempts, the row is failed.
+    """
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("email")
@@ -224,9 +234,10 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")  # claimed by a worker, being sent
         SENT = "sent", _("sent")
         SKIPPED = "skipped", _("skipped")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", _("failed")  # out of attempts: administrators are told
 
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries",
@@ -240,6 +251,11 @@ class Delivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Pending: when the next attempt is due. Sending: when the worker's claim lapses (it
+    # died mid-send). The sweep queues every row past it, so a lost task loses nothing.
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"), null=True, blank=True, default=timezone.now
+    )
 
     class Meta:
         verbose_name = _("delivery")
@@ -247,7 +263,12 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"], name="delivery_unique"),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="delivery_pending_idx")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="delivery_due_idx",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.notification_id}/{self.channel} {self.status}"
@@ -287,3 +308,82 @@ class JournalVerification(models.Model):
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} #{self.head_seq} {'✓' if self.ok else '✗'}"
+
+
+class JournalCheckpoint(models.Model):
+    """The journal's head (`seq`, `hash`) signed with an Ed25519 key kept outside the
+    database (DESIGN §4, `portal.checkpoints`).
+
+    Each is sent to the inspectors and downloadable as a small signed file. A chain rewritten
+    inside the database no longer runs through a checkpoint, and a row changed here no longer
+    matches its signature or the files kept elsewhere: the rows are a copy, not the proof.
+    """
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        MANUAL = "manual", _("manual")
+
+    seq = models.BigIntegerField(_("sequence"))
+    hash = models.CharField(_("hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    key_id = models.CharField(_("key id"), max_length=16)
+    signature = models.CharField(_("signature"), max_length=88)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("signed by"),
+    )
+
+    class Meta:
+        verbose_name = _("journal checkpoint")
+        verbose_name_plural = _("journal checkpoints")
+        ordering = ["-seq", "-id"]
+        indexes = [models.Index(fields=["seq"], name="journal_checkpoint_seq_idx")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:12]} ({self.key_id})"
+
+
+class ApiTokenQuerySet(ScopedQuerySet):
+    def expired(self, now=None):
+        """Tokens past their absolute lifetime or unused for longer than the idle one."""
+        from . import tokens
+
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(expires_at__lte=now) | models.Q(last_used_at__lte=now - tokens.idle())
+        )
+
+
+class ApiToken(models.Model):
+    """A credential for `Authorization: Token …` (DESIGN §5).
+
+    Only the SHA-256 digest of the secret is stored, with its first characters (`prefix`) to
+    tell a user's tokens apart; the secret itself is shown once, when it is issued. A token
+    expires at `expires_at` (absolute lifetime) or when unused for the idle lifetime
+    (`last_used_at`); `portal.tokens` issues and revokes them, journaled.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=64, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used"))
+    expires_at = models.DateTimeField(_("expires at"))
+
+    # Everyone lists and revokes their own tokens; administrators anyone's (issue 9 §2), on
+    # every surface alike.
+    scope = Owner("user", everything=(Role.ADMIN,))
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="apitoken_user_idx")]
+
+    def __str__(self):
+        return f"{self.prefix}…"

@@ -23,6 +23,10 @@ REFERENCE = {
 
 # Published negative-list versions are public to every role; filings models in full.
 NEGATIVE_LIST_READ = {"filings.negativelist": "view", "filings.negativelistentry": "view"}
+POLICY_READ = {"liaisons.policynote": "view"}
+OFFICER_FILINGS_READ = {
+    "filings.filing": "view", "filings.attachment": "view", "filings.confirmation": "view",
+}
 FILINGS = (
     "filings.filing",
     "filings.attachment",
@@ -40,6 +44,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "filings.attachment": "view add",
         "filings.confirmation": "view",
         **NEGATIVE_LIST_READ,
+        "liaisons.helprequest": "view add change",
+        "liaisons.helprequestcomment": "view add",
+        "liaisons.policynote": "view",
+        # Its visits read-only; its task list: see and close (close is a change).
+        "liaisons.visit": "view",
+        "liaisons.visitphoto": "view",
+        "liaisons.task": "view change",
     },
     Role.LIAISON: {
         **REFERENCE,
@@ -50,15 +61,31 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "filings.attachment": "view",
         "filings.confirmation": "view add",
         **NEGATIVE_LIST_READ,
+        "liaisons.helprequest": "view add change",
+        "liaisons.helprequestcomment": "view add",
+        "liaisons.policynote": "view add change",
+        "liaisons.visit": "view add change",
+        "liaisons.visitphoto": "view add",
+        "liaisons.task": "view add change",
     },
-    Role.LABOR_OFFICER: {**REFERENCE, **NEGATIVE_LIST_READ, "enterprises.enterprise": "view"},
-    Role.SUPPLY_OFFICER: {**REFERENCE, **NEGATIVE_LIST_READ, "enterprises.enterprise": "view"},
+    # Officers read the enterprises of their districts and whether (and how) they resumed:
+    # the same filings on the pages and in the API, never a change.
+    Role.LABOR_OFFICER: {**REFERENCE, **NEGATIVE_LIST_READ, **OFFICER_FILINGS_READ,
+                         **POLICY_READ, "enterprises.enterprise": "view"},
+    Role.SUPPLY_OFFICER: {**REFERENCE, **NEGATIVE_LIST_READ, **OFFICER_FILINGS_READ,
+                          **POLICY_READ, "enterprises.enterprise": "view"},
     Role.INSPECTOR: {
         **REFERENCE,
         "enterprises.enterprise": "view",
         "enterprises.membership": "view",
         "enterprises.jurisdiction": "view",
         "liaisons.assignment": "view",
+        "liaisons.helprequest": "view",
+        "liaisons.helprequestcomment": "view",
+        "liaisons.policynote": "view",
+        "liaisons.visit": "view",
+        "liaisons.visitphoto": "view",
+        "liaisons.task": "view",
         "portal.journalentry": "view",
         "portal.journalanchor": "view",
         "portal.journalverification": "view",
@@ -70,12 +97,19 @@ ROLE_PERMISSIONS: dict[str, dict[str, str]] = {
         "enterprises.membership": "view add change delete",
         "enterprises.jurisdiction": "view add change delete",
         "liaisons.assignment": "view add change delete",
+        "liaisons.helprequest": "view add change",
+        "liaisons.helprequestcomment": "view add",
+        "liaisons.policynote": "view add change",
+        "liaisons.visit": "view add change",
+        "liaisons.visitphoto": "view add",
+        "liaisons.task": "view add change",
         "filings.filing": "view add change",
         "filings.attachment": "view add",
         "filings.confirmation": "view add",
         "filings.negativelist": "view add change delete",
         "filings.negativelistentry": "view add change delete",
         "portal.user": "view add change",
+        "portal.apitoken": "view delete",
         "portal.journalentry": "view",
         "portal.journalanchor": "view",
         "portal.journalverification": "view",

@@ -29,7 +29,9 @@ def test_deleting_a_referenced_enterprise_is_409_not_500(admin_client):
 
     enterprise, member = filing_factories.member_enterprise()
     filing_factories.draft(enterprise, member)
-    response = admin_client.delete(f"/api/v1/enterprises/{enterprise.pk}/")
+    enterprise.refresh_from_db()
+    response = admin_client.delete(f"/api/v1/enterprises/{enterprise.pk}/",
+                                   HTTP_IF_MATCH=f'"{enterprise.version}"')
     assert response.status_code == 409
     assert "detail" in response.json()
 

@@ -64,8 +64,9 @@ def test_enterprise_files_and_opens_receipt_then_liaison_confirms(
     log_in(page, base, "liaison")
     with page.expect_navigation():
         page.click(f"#filings-work a[href='/filings/{filing.pk}/confirm/']")
-    for measure in MEASURES:  # pre-ticked from the filing; the liaison found them in place
-        assert page.is_checked(f"#id_check_{measure}")
+    for measure in MEASURES:  # nothing ticked in advance: the liaison ticks what is found
+        assert not page.is_checked(f"#id_check_{measure}")
+        page.check(f"#id_check_{measure}")
     page.check("input[name=outcome][value=confirmed]")
     page.fill("#id_notes", "现场核查：七项防控措施均已落实。")
     with page.expect_navigation():

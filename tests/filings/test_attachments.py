@@ -1,10 +1,12 @@
 """Attachments: PDF, JPEG and PNG by content, at most 10 MB, hashed, names sanitised."""
 
 import hashlib
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from filings import services
 from filings.validators import sanitize_filename
@@ -17,12 +19,17 @@ from . import factories
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+def _image(kind: str) -> bytes:
+    # Images are decoded and stored re-encoded (filings.validators): they must be real ones.
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (10, 120, 200)).save(out, format=kind)
+    return out.getvalue()
+
+
+PNG = _image("PNG")
+JPEG = _image("JPEG")
 
 
 @pytest.fixture(autouse=True)
@@ -45,10 +52,14 @@ def test_real_files_are_accepted_and_hashed(filing, content, kind):
         filing=draft, actor=member, upload=SimpleUploadedFile("防疫方案.bin", content)
     )
     assert attachment.content_type == kind
-    assert attachment.sha256 == hashlib.sha256(content).hexdigest()
-    assert attachment.size == len(content)
+    stored = attachment.file.read()
+    if kind == "application/pdf":
+        assert stored == content
+    else:  # re-encoded: the hash and the size are those of what is stored
+        assert Image.open(io.BytesIO(stored)).size == (8, 6)
+    assert attachment.sha256 == hashlib.sha256(stored).hexdigest()
+    assert attachment.size == len(stored)
     assert attachment.original_name.startswith("防疫方案")
-    assert attachment.file.read() == content
     assert JournalEntry.objects.filter(action="filings.attachment.added").count() == 1
 
 

@@ -1,11 +1,14 @@
 """The enterprise's pages on a phone: the form, the result, the receipt, the public check."""
 
+import datetime
 import re
 
 import pytest
 
 from filings import commitment, services
-from filings.models import Filing
+from filings.models import MEASURES, Confirmation, Filing
+from filings.services.common import local_date
+from portal.models import JournalEntry
 from portal.roles import Role
 from tests.factories import PASSWORD, user_with
 
@@ -145,4 +148,51 @@ def test_home_shows_filing_panels_per_role(client):
     html = login(client, liaison).get("/").content.decode()
     assert 'id="filings-work"' in html and enterprise.name in html
     assert re.search(r"0\D+1\D+0", html)
-    assert user_with(Role.INSPECTOR)
+    # Regression: this used to assert only that the factory returned a user. An inspector
+    # files nothing and handles no filing: neither panel is theirs.
+    client.logout()
+    html = login(client, user_with(Role.INSPECTOR)).get("/").content.decode()
+    assert 'id="filings-panel"' not in html and 'id="filings-work"' not in html
+
+
+def ticked_boxes(html) -> set[str]:
+    """The measures whose checkbox the confirmation page renders ticked."""
+    boxes = re.findall(r'<input type="checkbox" name="check_([a-z_]+)"([^>]*)>', html)
+    assert {name for name, _ in boxes} == set(MEASURES)
+    return {name for name, attributes in boxes if re.search(r"\bchecked\b", attributes)}
+
+
+def test_confirmation_checklist_holds_only_what_the_liaison_ticked(client):
+    # The enterprise declared all seven measures; the liaison verifies two of them.
+    enterprise, member = factories.member_enterprise()
+    liaison = factories.liaison_for(enterprise)
+    filing = factories.filed(enterprise, member)
+    assert all(filing.measures.values())
+    login(client, liaison)
+    page = client.get(f"/filings/{filing.pk}/confirm/")
+    assert page.status_code == 200
+    form = page.context["confirm_form"]
+    assert not any(form[f"check_{name}"].value() for name in MEASURES)
+    assert ticked_boxes(page.content.decode()) == set()
+
+    ticked = {"masks", "disinfection"}
+    response = client.post(f"/filings/{filing.pk}/confirm/", {
+        "form": "confirm", "outcome": "rectifying",
+        "items": "设置独立隔离区\n补全员工健康档案",
+        "deadline": (local_date() + datetime.timedelta(days=7)).isoformat(),
+        **{f"check_{name}": "on" for name in ticked},
+    })
+    assert response.status_code == 302
+    expected = {name: name in ticked for name in MEASURES}
+    confirmation = Confirmation.objects.get(filing=filing)
+    assert confirmation.checklist == expected
+    entry = JournalEntry.objects.get(action="filings.confirmation.created",
+                                     object_id=str(confirmation.pk))
+    assert entry.data["checklist"] == expected
+    filing_entry = JournalEntry.objects.get(action="filings.filing.rectification_required",
+                                            object_id=str(filing.pk))
+    assert filing_entry.data["checklist"] == expected
+
+    # The next visit starts from what was found on site, not from the enterprise's form.
+    again = client.get(f"/filings/{filing.pk}/confirm/").content.decode()
+    assert ticked_boxes(again) == ticked and 'id="checklist-from-last"' in again

@@ -99,12 +99,14 @@ def test_cursor_pages_walk_every_entry_once(api_inspector, history):
     wanted = expected()
     seen, params = [], {"page_size": 2, "op": "upsert"}
     response = api_inspector.get(URL, params)
-    while True:
+    for _ in range(len(wanted) + 1):  # a cursor that never ends would loop forever
         seen += seqs_of(response)
         next_url = response.json()["next"]
         if not next_url:
             break
         response = api_inspector.get(next_url)
+    else:
+        pytest.fail(f"the cursor did not end after {len(wanted) + 1} pages")
     assert seen == wanted
 
 

@@ -14,6 +14,7 @@ from portal.models import JournalEntry
 from portal.roles import Role
 from tests.enterprises import factories
 from tests.factories import user_with
+from tests.threads import WAIT_SECONDS, join_all
 
 URL = "/api/v1/changes/"
 
@@ -24,14 +25,16 @@ def pull(client, after=0, limit=100):
     return response.json()
 
 
-def pull_all(client, after=0, limit=100):
+def pull_all(client, after=0, limit=100, max_pages=1000):
+    """Every page from `after` on; a feed that never ends fails instead of looping."""
     results = []
-    while True:
+    for _ in range(max_pages):
         page = pull(client, after, limit)
         results += page["results"]
         after = page["next_after"]
         if not page["has_more"]:
             return results, after
+    pytest.fail(f"the feed still had more after {max_pages} pages (next_after={after})")
 
 
 @pytest.mark.django_db
@@ -143,7 +146,9 @@ def test_removed_member_gets_a_delete_and_nothing_later(client_for, admin_user):
 
     services.membership_remove(membership=membership, actor=admin_user)
     removal = JournalEntry.objects.order_by("-seq").first()
-    services.enterprise_update(enterprise=enterprise, actor=admin_user, fields={"name": "改名公司"})
+    services.enterprise_set_registry_facts(
+        enterprise=enterprise, actor=admin_user, fields={"name": "改名公司"}
+    )
 
     results, next_after = pull_all(client, after=after)
 
@@ -245,20 +250,25 @@ def _writer(admin, seed, rounds, errors):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_feed_replays_to_the_database_under_concurrent_writers(on_postgres, client_for):
+def test_feed_replays_to_the_database_under_concurrent_writers(client_for):
+    """On PostgreSQL appends queue on the advisory lock, on SQLite on the IMMEDIATE write
+    lock: either way a reader sees every entry once, in commit order."""
     admin = user_with(Role.ADMIN)
     factories.district()
     client = client_for(admin)
     errors, seqs, state = [], [], {}
     writers = [
-        threading.Thread(target=_writer, args=(admin, seed, 30, errors)) for seed in range(3)
+        threading.Thread(target=_writer, args=(admin, seed, 30, errors), name=f"writer-{seed}",
+                         daemon=True)
+        for seed in range(3)
     ]
     done = threading.Event()
+    deadline = time.monotonic() + WAIT_SECONDS
 
     def reader():
         after = 0
         try:
-            while True:
+            while time.monotonic() < deadline:
                 finished = done.is_set()
                 page = pull(client, after, limit=7)
                 seqs.extend(row["seq"] for row in page["results"])
@@ -266,19 +276,19 @@ def test_feed_replays_to_the_database_under_concurrent_writers(on_postgres, clie
                 after = page["next_after"]
                 if finished and not page["has_more"]:
                     return
+            errors.append(TimeoutError(f"the reader had not caught up after {WAIT_SECONDS} s"))
         except Exception as exc:  # pragma: no cover - reported by the test
             errors.append(exc)
         finally:
             connection.close()
 
-    reading = threading.Thread(target=reader)
+    reading = threading.Thread(target=reader, name="reader", daemon=True)
     reading.start()
     for thread in writers:
         thread.start()
-    for thread in writers:
-        thread.join()
+    join_all(writers, what="feed writer")
     done.set()
-    reading.join()
+    join_all([reading], timeout=max(1.0, deadline - time.monotonic()), what="feed reader")
 
     assert errors == []
     head = JournalEntry.objects.order_by("-seq").first().seq

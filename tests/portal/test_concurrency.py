@@ -9,7 +9,8 @@ from tests.threads import at_once
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_of_many_conflicting_updates_wins_the_rest_get_412(on_postgres, client_for):
+def test_one_of_many_conflicting_updates_wins_the_rest_get_412(client_for):
+    """On PostgreSQL the row lock decides; on SQLite the IMMEDIATE transaction does."""
     admin = user_with(Role.ADMIN)
     enterprise = factories.enterprise(actor=admin)
     url = f"/api/v1/enterprises/{enterprise.pk}/"

@@ -15,6 +15,7 @@ from portal.roles import Role
 from tests.enterprises import factories
 from tests.factories import user_with
 from tests.portal.tampering import tamper
+from tests.threads import join_all
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,9 @@ def history():
     first = factories.enterprise(actor=admin)
     second = factories.enterprise(actor=admin)
     services.enterprise_update(enterprise=first, actor=admin, fields={"employee_count": 300})
-    services.enterprise_update(enterprise=first, actor=admin, fields={"name": "杭州新名称有限公司"})
+    services.enterprise_set_registry_facts(
+        enterprise=first, actor=admin, fields={"name": "杭州新名称有限公司"}
+    )
     start = JournalEntry.objects.order_by("seq").last().seq
     return {"admin": admin, "first": first, "second": second, "head": start}
 
@@ -88,7 +91,8 @@ def test_model_and_queryset_refuse_update_and_delete(history):
         JournalEntry.objects.all().delete()
 
 
-def test_postgres_trigger_refuses_update_and_delete(history, on_postgres):
+@pytest.mark.postgres
+def test_postgres_trigger_refuses_update_and_delete(history):
     from django.db import DatabaseError
 
     for sql in (
@@ -202,7 +206,9 @@ def test_personal_data_is_masked_in_the_journal(history):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_keep_seq_gap_free(on_postgres):
+def test_concurrent_writers_keep_seq_gap_free():
+    """PostgreSQL serialises appends with an advisory lock, SQLite with IMMEDIATE
+    transactions: either way the chain has no gap and verifies."""
     admin = user_with(Role.ADMIN)
     district = factories.district()
     errors = []
@@ -216,11 +222,13 @@ def test_concurrent_writers_keep_seq_gap_free(on_postgres):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    threads = [
+        threading.Thread(target=writer, args=(n,), name=f"writer-{n}", daemon=True)
+        for n in range(4)
+    ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(threads, what="journal writer")
     assert errors == []
     seqs = list(JournalEntry.objects.values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
