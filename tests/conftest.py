@@ -146,3 +146,15 @@ def _fresh_cache():
     """Counters (sign-in throttling) must not leak from one test into the next."""
     _clear_cache()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's default language: a test (or a request it made)
+    that activated English must not change what the next one reads, in random order."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
