@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
@@ -140,7 +140,7 @@ class Tracked:
 def _differs(obj, name: str, value) -> bool:
     try:
         field = obj._meta.get_field(name)
-    except Exception:  # not a model field: let the service judge it
+    except FieldDoesNotExist:  # not a model field: let the service judge it
         return True
     if field.is_relation and field.concrete:
         current = getattr(obj, field.attname)

@@ -66,7 +66,8 @@ def _is_official_for(actor, enterprise) -> bool:
     ).exists()
 
 
-def _require_official(actor, enterprise) -> None:
+def require_official(actor, enterprise) -> None:
+    """An administrator, or a liaison serving the enterprise now; else PermissionDenied."""
     if not _is_official_for(actor, enterprise):
         raise PermissionDenied(_("Only an official serving this enterprise may do this."))
 
@@ -207,7 +208,7 @@ def help_request_start(*, help_request: HelpRequest, actor,
     """An official takes the request up (and becomes its assignee if it had none)."""
     current = _lock(help_request)
     check_version(current, expected_version)
-    _require_official(actor, current.enterprise)
+    require_official(actor, current.enterprise)
     _require_status(current, (Status.OPEN,),
                     _("Only an open request can be started; this one is %(status)s."))
     now = timezone.now()
@@ -229,7 +230,7 @@ def help_request_resolve(*, help_request: HelpRequest, actor, resolution: str,
     """An official answers the request as solved; the enterprise confirms or reopens."""
     current = _lock(help_request)
     check_version(current, expected_version)
-    _require_official(actor, current.enterprise)
+    require_official(actor, current.enterprise)
     _require_status(current, HelpRequest.PENDING,
                     _("Only an open or started request can be resolved; this one is "
                       "%(status)s."))
@@ -259,7 +260,7 @@ def help_request_reject(*, help_request: HelpRequest, actor, reason: str,
                         expected_version: int | None = None) -> HelpRequest:
     current = _lock(help_request)
     check_version(current, expected_version)
-    _require_official(actor, current.enterprise)
+    require_official(actor, current.enterprise)
     _require_status(current, HelpRequest.PENDING,
                     _("Only an open or started request can be rejected; this one is "
                       "%(status)s."))
@@ -284,7 +285,7 @@ def help_request_assign(*, help_request: HelpRequest, actor, assignee,
     """Give a pending request to another official serving the enterprise."""
     current = _lock(help_request)
     check_version(current, expected_version)
-    _require_official(actor, current.enterprise)
+    require_official(actor, current.enterprise)
     _require_status(current, HelpRequest.PENDING,
                     _("Only an open or started request can be reassigned; this one is "
                       "%(status)s."))
@@ -307,7 +308,7 @@ def help_request_release(*, help_request: HelpRequest, actor, reason: str = "",
     leave, the wrong official), for the administrators to give to someone."""
     current = _lock(help_request)
     check_version(current, expected_version)
-    _require_official(actor, current.enterprise)
+    require_official(actor, current.enterprise)
     _require_status(current, HelpRequest.PENDING,
                     _("Only an open or started request can be put back in the queue; this "
                       "one is %(status)s."))

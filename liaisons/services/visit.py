@@ -18,7 +18,7 @@ from portal.roles import Role
 from portal.services import check_version, lock, tracked_create, tracked_update, unit_of_work
 
 from ..models import Visit, VisitPhoto, checklist_keys
-from .help_request import _is_official_for
+from .help_request import require_official
 
 # Nothing before the 2020 restart; a visit is recorded once it happened (a few minutes of
 # clock difference between a phone and the server are forgiven).
@@ -27,12 +27,6 @@ CLOCK_SLACK = datetime.timedelta(minutes=10)
 MAX_PHOTOS = 20
 PHOTO_TYPES = ("image/jpeg", "image/png")
 VISIT_FIELDS = frozenset({"visited_at", "checklist", "findings"})
-
-
-def require_official(actor, enterprise: Enterprise) -> None:
-    """An administrator, or a liaison serving the enterprise now."""
-    if not _is_official_for(actor, enterprise):
-        raise PermissionDenied(_("Only an official serving this enterprise may do this."))
 
 
 def _require_person(actor) -> None:
